@@ -1,0 +1,9 @@
+/** Tests are TypeScript, run through ts-jest; real-model tests are slow on 2 cores. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  testTimeout: 300000,
+  maxWorkers: 2,
+};

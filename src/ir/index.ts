@@ -1,0 +1,6 @@
+export * from './dtype';
+export * from './types';
+export * from './attr';
+export * from './tensor';
+export * from './tensor-name';
+export * from './graph';
