@@ -1,0 +1,39 @@
+/**
+ * What layer discovery tells the rest of the SDK (config, quantizeModel, saveModel).
+ * Shared vocabulary only: the op table and the discovery pass live beside this file.
+ */
+
+/** How a layer is quantized, which decides the nodes quantizeModel and saveModel emit. */
+export type LayerKind =
+  | 'conv2d' // Conv2D, _FusedConv2D
+  | 'depthwise' // DepthwiseConv2dNative, FusedDepthwiseConv2dNative
+  | 'deconv2d' // Conv2DBackpropInput
+  | 'conv3d' // Conv3D
+  | 'matmul' // MatMul, _FusedMatMul
+  | 'batchmatmul_weight' // BatchMatMul(V2) whose second input is a constant 2-D weight
+  | 'batchmatmul_act' // BatchMatMul(V2) with two activations
+  | 'avgpool' // AvgPool
+  | 'tensor'; // MaxPool, Add/AddV2: tensor quantization of an input only
+
+export interface LayerCandidate {
+  /** The layer's node name (the key in the config and the record). */
+  name: string;
+  /** Its op type, e.g. "Conv2D" or "_FusedConv2D". */
+  op: string;
+  kind: LayerKind;
+  quantizable: boolean;
+  /** Why it cannot be quantized, in words a user can act on (when !quantizable). */
+  reason?: string;
+  /** channel_wise may be set true (conv family only). */
+  channelWiseAllowed: boolean;
+  /** Data input positions (one, or two for batchmatmul_act). */
+  dataInputs: number[];
+  /** Weight input position, when the layer has a constant weight. */
+  weightInput?: number;
+  /** Name of the Const node holding the weight (after any Identity). */
+  weightConst?: string;
+  /** Axis of the weight that indexes output channels (for per-channel ARQ). */
+  weightChannelAxis?: number;
+  /** Number of output channels (length of per-channel scale_w). */
+  outputChannels?: number;
+}
