@@ -189,3 +189,17 @@ describe('attributes and tensors', () => {
     expect(Array.from(toFloat32(bf))).toEqual([1, -3]);
   });
 });
+
+describe('renameNode', () => {
+  test('readers follow the new name, data and control alike', () => {
+    const g = chain();
+    g.renameNode('b', 'b_renamed');
+    expect(g.has('b')).toBe(false);
+    expect(g.getNode('out').inputs).toEqual(['b_renamed', 'c']);
+    expect(g.getNode('c').controlInputs).toEqual(['b_renamed']);
+    expect(g.consumersOf('b_renamed').map((c) => c.node.name)).toEqual(['out']);
+    expect(g.consumersOf('a').map((c) => c.node.name)).toEqual(['b_renamed', 'c']);
+    g.validate();
+    expect(() => g.renameNode('a', 'x')).toThrow(expect.objectContaining({ code: 'DUPLICATE_NODE' }));
+  });
+});

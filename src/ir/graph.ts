@@ -237,6 +237,36 @@ export class Graph {
     this.readers.delete(name);
   }
 
+  /**
+   * Gives a node a new name; every reader (data and control) follows. Used when an
+   * inserted node must take over a name the user fetches (outputs keep their names).
+   */
+  renameNode(oldName: string, newName: string): NodeDef {
+    const node = this.getNode(oldName);
+    if (this.byName.has(newName)) {
+      throw new GraphError('DUPLICATE_NODE', `cannot rename ${oldName}: a node named "${newName}" already exists`, { node: oldName });
+    }
+    const readers = [...(this.readers.get(oldName) ?? [])].map((n) => this.byName.get(n)!);
+    for (const r of readers) this.unlink(r);
+    this.unlink(node);
+    this.byName.delete(oldName);
+    this.readers.delete(oldName);
+    node.name = newName;
+    this.byName.set(newName, node);
+    this.link(node);
+    for (const r of readers) {
+      const inputs = r.inputs.map((t) => {
+        const ref = parseTensorName(t);
+        return ref.node === oldName ? formatTensorName({ node: newName, index: ref.index }) : t;
+      });
+      const controls = r.controlInputs.map((c) => (c === oldName ? newName : c));
+      (r as { inputs: readonly string[] }).inputs = inputs;
+      (r as { controlInputs: readonly string[] }).controlInputs = controls;
+      this.link(r);
+    }
+    return node;
+  }
+
   /** Adds or drops control inputs of a node. */
   setControlInputs(nodeName: string, controlInputs: string[]): void {
     const node = this.getNode(nodeName);

@@ -37,3 +37,18 @@ export interface LayerCandidate {
   /** Number of output channels (length of per-channel scale_w). */
   outputChannels?: number;
 }
+
+/**
+ * The record keys a layer's calibration produces: the layer name for layers with one
+ * data input; `name:input_index` per input for tensor quantization (MaxPool/Add) and
+ * for BatchMatMul with two activations (each input has its own scale_d).
+ */
+export function recordKeysOf(layer: Pick<LayerCandidate, 'name' | 'kind' | 'dataInputs'>): string[] {
+  if (layer.kind === 'tensor' || layer.kind === 'batchmatmul_act') return layer.dataInputs.map((i) => `${layer.name}:${i}`);
+  return [layer.name];
+}
+
+/** Kinds whose layer has a constant weight quantized by ARQ. */
+export function hasWeights(kind: LayerKind): boolean {
+  return kind !== 'avgpool' && kind !== 'tensor' && kind !== 'batchmatmul_act';
+}
