@@ -1,0 +1,68 @@
+/**
+ * Reading the JSON config quantizeModel is given (SPEC §3): duplicate keys and syntax
+ * (with lines), the JSON Schema, then the rules that need the graph or span fields.
+ * Every failure is a ConfigError CONFIG_INVALID naming file, line, layer and field.
+ */
+import { promises as fsp } from 'fs';
+import { ConfigError, describe } from '../errors';
+import { LayerCandidate } from '../passes/layer-types';
+import { indexCandidates } from './candidates';
+import { JsonLinesError, parseJsonWithLines } from './json-lines';
+import { ConfigProblemError } from './problem';
+import { resolveConfig } from './resolve';
+import { quantConfigValidator, translateSchemaError } from './schema';
+import { LoadedQuantConfig, QuantConfig } from './types';
+
+function lineOf(lines: Map<string, number>, pointer: string): number | undefined {
+  for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    const line = lines.get(p);
+    if (line !== undefined || p === '') return line;
+  }
+}
+
+const HINT = 'fix the config file, or regenerate it with createQuantConfig';
+
+function parseJson(text: string, file?: string): { value: unknown; lines: Map<string, number> } {
+  try {
+    return parseJsonWithLines(text);
+  } catch (e) {
+    if (!(e instanceof JsonLinesError)) throw e;
+    const segs = e.problem.pointer?.slice(1).split('/') ?? [];
+    throw new ConfigError('CONFIG_INVALID', `invalid JSON in the quantization config: ${e.problem.message}`, {
+      file,
+      line: e.problem.line,
+      layer: segs.length > 1 ? segs[0].replace(/~1/g, '/').replace(/~0/g, '~') : undefined,
+      hint: 'the config must be JSON with each key once',
+    });
+  }
+}
+
+/** Parses and checks config text against the graph's layer candidates; `file` labels errors. */
+export function parseQuantConfig(text: string, layers: readonly LayerCandidate[], file = '<config>'): LoadedQuantConfig {
+  const { value, lines } = parseJson(text, file);
+  const validate = quantConfigValidator();
+  if (!validate(value)) {
+    const p = translateSchemaError(validate.errors![0], value);
+    throw new ConfigError('CONFIG_INVALID', p.message, { file, line: lineOf(lines, p.pointer), layer: p.layer, field: p.field, hint: HINT });
+  }
+  try {
+    return resolveConfig(value as QuantConfig, indexCandidates(layers), file);
+  } catch (e) {
+    if (!(e instanceof ConfigProblemError)) throw e;
+    const p = e.problem;
+    throw new ConfigError('CONFIG_INVALID', p.message, { file, line: lineOf(lines, p.pointer), layer: p.layer, field: p.field, hint: p.hint ?? HINT });
+  }
+}
+
+export async function loadQuantConfig(file: string, layers: readonly LayerCandidate[]): Promise<LoadedQuantConfig> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ConfigError(missing ? 'FILE_NOT_FOUND' : 'FILE_READ_FAILED',
+      missing ? `quantization config ${file} does not exist` : `cannot read quantization config ${file}: ${describe(e)}`,
+      { file, cause: e, hint: missing ? 'create it with createQuantConfig first' : 'check the path and its permissions' });
+  }
+  return parseQuantConfig(text, layers, file);
+}

@@ -1,0 +1,8 @@
+/** ScaleOffsetRecord text files (SPEC §5). */
+export { formatFloat32 } from './float-format';
+export { escapeProtoString, formatRecord } from './format';
+export { readRecord, requireLayer, writeRecord } from './io';
+export { parseRecord } from './parse';
+export type { KeyedLayerRecord, LayerRecord, ReadRecordOptions, RecordLayerInfo } from './types';
+export { RecordMap, tensorRecordKey } from './types';
+export { checkLayerRecord } from './validate';

@@ -1,0 +1,61 @@
+/** Record files on disk: reading with checks, writing once and atomically. */
+import { promises as fsp } from 'fs';
+import { describe, RecordError } from '../errors';
+import { writeFileAtomic } from './atomic';
+import { formatRecord } from './format';
+import { parseRecord } from './parse';
+import { KeyedLayerRecord, LayerRecord, ReadRecordOptions, RecordMap } from './types';
+import { checkLayerRecord } from './validate';
+
+export async function readRecord(file: string, options: ReadRecordOptions = {}): Promise<RecordMap> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new RecordError(missing ? 'FILE_NOT_FOUND' : 'FILE_READ_FAILED',
+      missing ? `record_file ${file} does not exist` : `cannot read record_file ${file}: ${describe(e)}`, {
+        file,
+        cause: e,
+        hint: missing ? 'run quantizeModel and the calibration batches first, or check the path' : 'check the path and its permissions',
+      });
+  }
+  return parseRecord(text, file, options);
+}
+
+/** Writes the records atomically; a record the reader would reject is refused first. */
+export async function writeRecord(
+  file: string,
+  records: ReadonlyMap<string, LayerRecord> | readonly KeyedLayerRecord[],
+): Promise<void> {
+  const list = records instanceof Map ? [...records.entries()] : (records as readonly KeyedLayerRecord[]).map((r) => [r.key, r] as const);
+  if (list.length === 0) {
+    throw new RecordError('RECORD_EMPTY', 'record_file is empty, no layers to be quantized', {
+      file,
+      hint: 'no layer was calibrated; check that quantizeModel enabled at least one layer',
+    });
+  }
+  for (const [key, record] of list) checkLayerRecord(key, record, { file });
+  try {
+    await writeFileAtomic(file, formatRecord(records));
+  } catch (e) {
+    throw new RecordError('FILE_WRITE_FAILED', `cannot write record_file ${file}: ${describe(e)}`, {
+      file,
+      cause: e,
+      hint: 'check that the folder exists and is writable',
+    });
+  }
+}
+
+/** The record of a layer that must have been calibrated. */
+export function requireLayer(records: ReadonlyMap<string, LayerRecord>, layer: string, file?: string): LayerRecord & { scaleD: number } {
+  const record = records.get(layer);
+  if (record?.scaleD === undefined) {
+    throw new RecordError('RECORD_MISSING_LAYER', `cannot find scale_d of layer ${layer} in record_file, please check the calibration`, {
+      file: file ?? (records instanceof RecordMap ? records.file : undefined),
+      layer,
+      hint: 'run the calibration with the graph returned by quantizeModel for batch_num batches, then save again',
+    });
+  }
+  return record as LayerRecord & { scaleD: number };
+}

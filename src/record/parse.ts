@@ -1,0 +1,104 @@
+/**
+ * Reading the record text: protobufjs's text-format parser against our schema, then
+ * the SPEC §5 checks. Parsed floats are rounded to float32, since the fields are float
+ * and a value read back must equal the one written.
+ */
+import { RecordError } from '../errors';
+import { RawLayerRecord, RawRecordEntry, scaleOffsetRecordType } from './schema';
+import { fieldLines, parseTextProto } from './text-proto';
+import { LayerRecord, ReadRecordOptions, RecordMap } from './types';
+import { checkLayerRecord } from './validate';
+
+const EMPTY_MESSAGE = 'record_file is empty, no layers to be quantized';
+
+/** Converts a parsed value, keeping which optional fields were present. */
+export function toLayerRecord(raw: RawLayerRecord = {}): LayerRecord {
+  const r: LayerRecord = {
+    scaleW: (raw.scale_w ?? []).map(Math.fround),
+    offsetW: [...(raw.offset_w ?? [])],
+    shiftBit: [...(raw.shift_bit ?? [])],
+  };
+  const has = (k: keyof RawLayerRecord) => Object.prototype.hasOwnProperty.call(raw, k) && raw[k] !== undefined;
+  if (has('scale_d')) r.scaleD = Math.fround(raw.scale_d!);
+  if (has('offset_d')) r.offsetD = raw.offset_d;
+  if (has('skip_fusion')) r.skipFusion = raw.skip_fusion;
+  if (has('dst_type')) r.dstType = raw.dst_type;
+  if (has('act_type')) r.actType = raw.act_type;
+  if (has('wts_type')) r.wtsType = raw.wts_type;
+  return r;
+}
+
+/** The key of the record entry around a line, read from the text, to name the layer in a parse error. */
+function keyAround(text: string, line: number | undefined): string | undefined {
+  if (line === undefined) return undefined;
+  const lines = fieldLines(text);
+  let keyLine: number | undefined;
+  for (let i = 0; lines.has(`record[${i}]`) && lines.get(`record[${i}]`)! <= line; i++) keyLine = lines.get(`record[${i}].key[0]`);
+  if (keyLine === undefined) return undefined;
+  const m = /\bkey\s*:?\s*"((?:[^"\\]|\\.)*)"/.exec(text.split('\n')[keyLine - 1]);
+  if (!m) return undefined;
+  try {
+    return JSON.parse(`"${m[1]}"`) as string;
+  } catch {
+    return m[1]; // octal escapes: close enough to name the layer
+  }
+}
+
+function parseEntries(text: string, file?: string): RawRecordEntry[] {
+  const parsed = parseTextProto(scaleOffsetRecordType(), text);
+  if (!parsed.ok) {
+    throw new RecordError('RECORD_PARSE_FAILED', `cannot parse record_file: ${parsed.error.message}`, {
+      file,
+      line: parsed.error.line,
+      layer: keyAround(text, parsed.error.line),
+      hint: 'the record must be a protobuf text ScaleOffsetRecord as written by the calibration; regenerate it',
+    });
+  }
+  const entries = (parsed.message as { record?: RawRecordEntry[] }).record ?? [];
+  if (entries.length === 0) {
+    throw new RecordError('RECORD_EMPTY', EMPTY_MESSAGE, {
+      file,
+      hint: 'run the calibration batches (session.run batch_num times) after quantizeModel before saving',
+    });
+  }
+  return entries;
+}
+
+function channelsByLayer(options: ReadRecordOptions): Map<string, number | undefined> {
+  const channels = new Map<string, number | undefined>();
+  for (const layer of options.layers ?? []) channels.set(layer.name, layer.outputChannels);
+  return channels;
+}
+
+/** Parses record text; `file` only labels errors. */
+export function parseRecord(text: string, file?: string, options: ReadRecordOptions = {}): RecordMap {
+  const entries = parseEntries(text, file);
+  let lines: Map<string, number> | undefined; // computed only when an error needs a line
+  const lineOf = (path: string) => (lines ??= fieldLines(text)).get(path);
+  const channels = channelsByLayer(options);
+  const records = new RecordMap();
+  records.file = file;
+  const firstIndex = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    const key = entry.key ?? '';
+    const hint = 'each record entry needs a unique key: the layer name, or name:input_index';
+    if (key === '') {
+      throw new RecordError('RECORD_INVALID', `record entry #${i + 1} has no key`, { file, line: lineOf(`record[${i}]`), hint });
+    }
+    if (firstIndex.has(key)) {
+      const first = lineOf(`record[${firstIndex.get(key)}].key[0]`);
+      throw new RecordError('RECORD_INVALID', `layer ${key} appears twice in record_file${first ? ` (first at line ${first})` : ''}`, {
+        file, line: lineOf(`record[${i}].key[0]`), layer: key, hint,
+      });
+    }
+    firstIndex.set(key, i);
+    const record = toLayerRecord(entry.value);
+    checkLayerRecord(key, record, {
+      file,
+      outputChannels: channels.get(key),
+      line: (field, j) => lineOf(`record[${i}].value[0].${field}[${j}]`) ?? lineOf(`record[${i}].key[0]`),
+    });
+    records.set(key, record);
+  });
+  return records;
+}

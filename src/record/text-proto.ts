@@ -1,0 +1,212 @@
+/**
+ * Line numbers for protobuf text format. protobufjs's text parser reports a line for
+ * syntax errors but not for value errors ("integer value out of range"), and parsed
+ * messages carry no positions at all. This module recovers both, so every error about a
+ * record or a .cfg file can name the line. It runs only when an error is being reported.
+ *
+ * Shared by src/record and src/config (both parse text protos).
+ */
+import * as protobuf from 'protobufjs/light';
+import * as textformat from 'protobufjs/ext/textformat';
+
+interface Token {
+  kind: 'word' | 'string' | 'punct';
+  value: string;
+  line: number;
+}
+
+const PUNCT = new Set(['{', '}', '<', '>', ':', '[', ']', ',', ';']);
+
+/** A tolerant tokenizer: enough of the text-format grammar to find where fields are. */
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let line = 1;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '\n') {
+      line++;
+      i++;
+    } else if (ch === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (/\s/.test(ch)) {
+      i++;
+    } else if (ch === '"' || ch === "'") {
+      const start = i++;
+      while (i < text.length && text[i] !== ch && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      tokens.push({ kind: 'string', value: unquote(text.slice(start + 1, i)), line });
+      i++;
+    } else if (PUNCT.has(ch)) {
+      tokens.push({ kind: 'punct', value: ch, line });
+      i++;
+    } else {
+      const start = i;
+      while (i < text.length && !/[\s#"'{}<>:[\],;]/.test(text[i])) i++;
+      tokens.push({ kind: 'word', value: text.slice(start, i), line });
+    }
+  }
+  return tokens;
+}
+
+/** Decodes the common escapes; exotic ones only matter for line lookup, never for data. */
+function unquote(body: string): string {
+  const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', "'": "'", '\\': '\\' };
+  const bytes: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] !== '\\') {
+      bytes.push(...Buffer.from(body[i], 'utf8'));
+      continue;
+    }
+    const next = body[++i];
+    const oct = /^[0-7]{1,3}/.exec(body.slice(i));
+    if (oct) {
+      bytes.push(parseInt(oct[0], 8) & 255);
+      i += oct[0].length - 1;
+    } else bytes.push(...Buffer.from(simple[next] ?? next ?? '', 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+interface Frame {
+  prefix: string;
+  counts: Map<string, number>;
+  close: string;
+  /** Set on a list frame: the repeated field the elements belong to. */
+  listField?: string;
+  parent?: Frame;
+}
+
+function nextPath(frame: Frame, name: string): string {
+  const n = frame.counts.get(name) ?? 0;
+  frame.counts.set(name, n + 1);
+  return `${frame.prefix}${name}[${n}]`;
+}
+
+/**
+ * Maps every field occurrence to its line. Paths index every field, singular or not:
+ * `record[3].value[0].scale_w[1]`, `common_config[0].ifmr_quantize[0].search_step[0]`.
+ * Elements of `field: [a, b]` lists are numbered like repeated occurrences.
+ */
+export function fieldLines(text: string): Map<string, number> {
+  const tokens = tokenize(text);
+  const lines = new Map<string, number>();
+  const stack: Frame[] = [{ prefix: '', counts: new Map(), close: '' }];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const frame = stack[stack.length - 1];
+    if (t.kind === 'punct' && t.value === frame.close) {
+      stack.pop();
+      continue;
+    }
+    if (t.kind === 'punct' && (t.value === ',' || t.value === ';' || t.value === ':')) continue;
+    if (frame.listField !== undefined) {
+      const path = nextPath(frame.parent!, frame.listField);
+      lines.set(path, t.line);
+      if (t.value === '{' || t.value === '<') stack.push(messageFrame(path, t.value));
+      continue;
+    }
+    if (t.kind !== 'word') continue;
+    let j = i + 1;
+    if (tokens[j]?.value === ':') j++;
+    const open = tokens[j];
+    if (open?.value === '[') {
+      stack.push({ prefix: '', counts: new Map(), close: ']', listField: t.value, parent: frame });
+    } else {
+      const path = nextPath(frame, t.value);
+      lines.set(path, t.line);
+      if (open?.value === '{' || open?.value === '<') stack.push(messageFrame(path, open.value));
+      else while (tokens[j + 1]?.kind === 'string' && open?.kind === 'string') j++; // "a" "b" concatenation
+    }
+    i = j;
+  }
+  return lines;
+}
+
+function messageFrame(path: string, open: string): Frame {
+  return { prefix: `${path}.`, counts: new Map(), close: open === '{' ? '}' : '>' };
+}
+
+/** Splits protobufjs's "message (line N)" into its parts. */
+function splitLine(message: string): { message: string; line?: number } {
+  const m = /^(.*) \(line (\d+)\)$/s.exec(message);
+  return m ? { message: m[1], line: Number(m[2]) } : { message };
+}
+
+/** 1-based number of the first line n such that lines[0..n) fails with `message`, or undefined. */
+function firstFailingPrefix(lines: string[], failsSame: (text: string) => boolean): number | undefined {
+  if (!failsSame(lines.join('\n'))) return undefined;
+  let lo = 1;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failsSame(lines.slice(0, mid).join('\n'))) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The line of a parse error protobufjs reports without one. It parses sequentially and
+ * tokens never span lines, so a prefix ending after line L fails with the same message
+ * exactly when L is at or past the bad token. Each top-level field is tried alone first
+ * (linear in the text, and a record file can have 10^5 lines), then the prefix is
+ * bisected within it; errors that need context (a singular top-level field given twice)
+ * fall back to bisecting prefixes of the whole text.
+ */
+function locate(type: protobuf.Type, text: string, message: string): number | undefined {
+  const failsSame = (chunk: string): boolean => {
+    try {
+      textformat.fromText(type, chunk);
+      return false;
+    } catch (e) {
+      return e instanceof Error && e.message === message;
+    }
+  };
+  const lines = text.split('\n');
+  const starts = [...new Set([...fieldLines(text)].filter(([path]) => !path.includes('.')).map(([, line]) => line))].sort((a, b) => a - b);
+  for (let k = 0; k < starts.length; k++) {
+    const segment = lines.slice(starts[k] - 1, (starts[k + 1] ?? lines.length + 1) - 1);
+    const n = failsSame(segment.join('\n')) ? firstFailingPrefix(segment, failsSame) : undefined;
+    if (n !== undefined) return starts[k] + n - 1;
+  }
+  return firstFailingPrefix(lines, failsSame);
+}
+
+/** ".Pkg.Type: unknown field 'x'" → "unknown field 'x' in Type"; ".Type.field: ..." → "field: ...". */
+function readable(message: string): string {
+  const m = /^\.(?:\w+\.)*(\w+): (.*)$/s.exec(message);
+  if (!m) return message;
+  return m[2].startsWith('unknown field') ? `${m[2]} in ${m[1]}` : `${m[1]}: ${m[2]}`;
+}
+
+export interface TextParseFailure {
+  message: string;
+  line?: number;
+}
+
+/**
+ * The fields a message really has. protobufjs messages answer unset fields from their
+ * prototype's defaults (batch_num reads 0), which would hide "absent".
+ */
+function ownFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(ownFields);
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = ownFields((value as Record<string, unknown>)[key]);
+  return out;
+}
+
+/** Parses text format with protobufjs; a failure comes back with its line when one exists. */
+export function parseTextProto(
+  type: protobuf.Type,
+  text: string,
+): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure } {
+  try {
+    return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown> };
+  } catch (e) {
+    const raw = e instanceof Error ? e.message : String(e);
+    const split = splitLine(raw);
+    const line = split.line ?? locate(type, text, raw);
+    return { ok: false, error: { message: readable(split.message), line } };
+  }
+}
