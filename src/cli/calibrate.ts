@@ -1,0 +1,164 @@
+/**
+ * The calibration command's flow, AMCT's sample script as one function:
+ * load model → createQuantConfig → quantizeModel → batch_num × session.run → saveModel.
+ * The SDK functions come in as `deps` so the flow is testable without tfjs.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CalibrationError } from '../errors';
+import { Graph, parseTensorName } from '../ir';
+import { CalibrationDeps, Feed, SessionLike, disposeResult } from './deps';
+import { PreparedInput, batchStream, checkAgainstGraph, countSamples, prepareInput, toFeed } from './inputs';
+import type { CalibrationOptions } from './options';
+import { ProgressBar, TextSink } from './progress';
+import { UsageError } from './usage-error';
+
+export interface CliIO {
+  stdout: TextSink;
+  stderr: TextSink;
+  /** Whether stderr is a terminal (progress redraws in place). */
+  isTTY: boolean;
+}
+
+export interface CalibrationSummary {
+  batches: number;
+  batchSizes: number[];
+  layersQuantized?: number;
+  layersTotal?: number;
+  configFile: string;
+  recordFile: string;
+  filesWritten: string[];
+}
+
+export async function runCalibration(options: CalibrationOptions, deps: CalibrationDeps, io: CliIO): Promise<CalibrationSummary> {
+  const started = Date.now();
+  const inputs: PreparedInput[] = [];
+  for (const spec of options.inputs) inputs.push(await prepareInput(spec, options));
+  const configFile = `${options.savePath}_config.json`;
+  const recordFile = `${options.savePath}_record.txt`;
+  await fs.promises.mkdir(path.dirname(path.resolve(options.savePath)), { recursive: true });
+
+  const graph = await deps.loadGraph(options.model);
+  checkOutputs(graph, options.outputs);
+  checkAgainstGraph(graph, inputs);
+  await deps.createQuantConfig(configFile, graph, { batchNum: options.batchNum, configDefinition: options.calibrationConfig });
+  const batchNum = resolveBatchNum(options, readConfig(configFile), io);
+  await checkEnoughData(inputs, batchNum);
+  await deps.quantizeModel(graph, configFile, recordFile);
+
+  const session = await deps.createSession(graph, { backend: options.backend });
+  try {
+    await calibrate(session, inputs, options.outputs, batchNum, io);
+  } finally {
+    await session.dispose?.();
+  }
+  await deps.saveModel(options.model, options.outputs, recordFile, options.savePath);
+
+  const layers = countLayers(readConfig(configFile));
+  const summary: CalibrationSummary = {
+    batches: batchNum,
+    batchSizes: inputs.map((i) => i.batchSize),
+    ...layers,
+    configFile,
+    recordFile,
+    filesWritten: filesWrittenSince(options.savePath, started),
+  };
+  io.stdout.write(formatSummary(summary));
+  return summary;
+}
+
+function checkOutputs(graph: Graph, outputs: string[]): void {
+  for (const o of outputs) {
+    const node = parseTensorName(o).node;
+    if (!graph.has(node)) throw new UsageError(`output "${o}" in --outputs is not a node of the model`, { node, hint: 'give output tensors as "node:index", e.g. "Reshape_1:0"' }, 'NODE_NOT_FOUND');
+  }
+}
+
+type ConfigJson = Record<string, unknown> | undefined;
+
+/** The written config is JSON whose layout SPEC §3 fixes; reading it back avoids guessing what a .cfg said. */
+function readConfig(file: string): ConfigJson {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record is complete only after the config's batch_num batches, so that count wins over --batch_num. */
+function resolveBatchNum(options: CalibrationOptions, config: ConfigJson, io: CliIO): number {
+  const fromConfig = config?.batch_num;
+  if (typeof fromConfig !== 'number' || !Number.isInteger(fromConfig) || fromConfig <= 0) return options.batchNum;
+  if (options.batchNumGiven && fromConfig !== options.batchNum) {
+    io.stderr.write(`amct-ts: warning: --batch_num ${options.batchNum} differs from batch_num ${fromConfig} of --calibration_config; calibrating ${fromConfig} batches\n`);
+  }
+  return fromConfig;
+}
+
+/** Fails before calibrating when the folders visibly hold too few samples (.npy counts are only known when read). */
+async function checkEnoughData(inputs: PreparedInput[], batchNum: number): Promise<void> {
+  for (const input of inputs) {
+    const have = await countSamples(input);
+    const need = batchNum * input.batchSize;
+    if (have !== undefined && have < need) throw notEnoughData(input, have, need);
+  }
+}
+
+function notEnoughData(input: PreparedInput, have: number, need: number): CalibrationError {
+  return new CalibrationError('CALIBRATION_INCOMPLETE', `calibration data for input "${input.spec.name}" holds ${have} samples, but ${need / input.batchSize} batches of ${input.batchSize} need ${need}`, {
+    file: input.spec.dataDir,
+    hint: 'add calibration files, or lower --batch_num or --batch_size',
+  });
+}
+
+async function calibrate(session: SessionLike, inputs: PreparedInput[], outputs: string[], batchNum: number, io: CliIO): Promise<void> {
+  const streams = inputs.map(batchStream);
+  const bar = new ProgressBar(batchNum, io.stderr, { tty: io.isTTY, label: 'calibration' });
+  try {
+    for (let b = 0; b < batchNum; b++) {
+      const feeds: Record<string, Feed> = {};
+      for (const [k, input] of inputs.entries()) {
+        const next = await streams[k].next();
+        if (next.done) throw notEnoughData(input, b * input.batchSize, batchNum * input.batchSize);
+        feeds[input.spec.name] = toFeed(next.value, input.feedDtype);
+      }
+      disposeResult(await session.run(outputs, feeds));
+      bar.update(b + 1);
+    }
+  } finally {
+    bar.finish();
+    await Promise.all(streams.map((s) => s.return(undefined)));
+  }
+}
+
+function countLayers(config: ConfigJson): { layersQuantized?: number; layersTotal?: number } {
+  if (!config) return {};
+  const layers = Object.values(config).filter((v): v is { quant_enable: unknown } => !!v && typeof v === 'object' && 'quant_enable' in v);
+  return { layersTotal: layers.length, layersQuantized: layers.filter((l) => l.quant_enable === true).length };
+}
+
+/** Outputs share the --save_path prefix; list those this run wrote rather than assume names. */
+function filesWrittenSince(savePath: string, since: number): string[] {
+  const dir = path.dirname(savePath);
+  const prefix = `${path.basename(savePath)}_`;
+  try {
+    return fs.readdirSync(dir)
+      .filter((n) => n.startsWith(prefix))
+      .map((n) => path.join(dir, n))
+      .filter((f) => fs.statSync(f).mtimeMs >= since - 1000)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export function formatSummary(s: CalibrationSummary): string {
+  const lines = [`Calibrated ${s.batches} batch${s.batches === 1 ? '' : 'es'} of ${[...new Set(s.batchSizes)].join('/')} sample(s).`];
+  if (s.layersTotal !== undefined) {
+    const skipped = s.layersTotal - (s.layersQuantized ?? 0);
+    lines.push(`Quantized ${s.layersQuantized} of ${s.layersTotal} layer(s)${skipped > 0 ? ` (${skipped} skipped by the config)` : ''}.`);
+  }
+  lines.push(s.filesWritten.length > 0 ? 'Files written:' : 'No output files found.');
+  for (const f of s.filesWritten) lines.push(`  ${f}`);
+  return lines.join('\n') + '\n';
+}

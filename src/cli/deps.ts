@@ -1,0 +1,65 @@
+/**
+ * What the calibration command needs from the SDK, as an injected object: tests run the
+ * whole command with fakes, and the real API (which pulls in tfjs) is loaded only when a
+ * calibration actually runs, so `--help` and argument errors stay instant.
+ */
+import type { Graph } from '../ir';
+
+/** A calibration input: a typed array with its shape (NHWC for images). */
+export interface Feed {
+  data: Float32Array | Int32Array;
+  shape: number[];
+}
+
+export interface SessionLike {
+  run(fetches: string[], feeds: Record<string, Feed>): Promise<unknown>;
+  dispose?(): unknown;
+}
+
+export interface CalibrationDeps {
+  loadGraph(path: string): Promise<Graph>;
+  createQuantConfig(configFile: string, graph: Graph, options: { batchNum?: number; configDefinition?: string }): Promise<unknown>;
+  quantizeModel(graph: Graph, configFile: string, recordFile: string): Promise<unknown>;
+  createSession(graph: Graph, options: { backend?: string }): Promise<SessionLike>;
+  saveModel(modelPath: string, outputs: string[], recordFile: string, savePath: string): Promise<unknown>;
+}
+
+/** The SPEC §1 surface this command uses, as the package root exports it. */
+interface ApiModule {
+  loadGraph: CalibrationDeps['loadGraph'];
+  createQuantConfig: CalibrationDeps['createQuantConfig'];
+  quantizeModel: CalibrationDeps['quantizeModel'];
+  saveModel: CalibrationDeps['saveModel'];
+  Session: { create(graph: Graph, options?: { backend?: string }): Promise<SessionLike> };
+}
+
+/** Loads the real API lazily; typed loosely so the CLI builds while the API is being written. */
+export async function loadRealDeps(): Promise<CalibrationDeps> {
+  const api = (await import('../index')) as unknown as Partial<ApiModule>;
+  const need = <K extends keyof ApiModule>(name: K): ApiModule[K] => {
+    const f = api[name];
+    if (f === undefined) throw new Error(`this build of amct-ts does not export ${name} from the package root`);
+    return f as ApiModule[K];
+  };
+  return {
+    loadGraph: (p) => need('loadGraph')(p),
+    createQuantConfig: (c, g, o) => need('createQuantConfig')(c, g, o),
+    quantizeModel: (g, c, r) => need('quantizeModel')(g, c, r),
+    createSession: (g, o) => need('Session').create(g, o),
+    saveModel: (m, o, r, s) => need('saveModel')(m, o, r, s),
+  };
+}
+
+/** Frees whatever session.run returned (tfjs tensors hold memory until disposed). */
+export function disposeResult(result: unknown): void {
+  if (isDisposable(result)) {
+    result.dispose();
+    return;
+  }
+  const items = Array.isArray(result) ? result : result && typeof result === 'object' ? Object.values(result) : [];
+  for (const item of items) if (isDisposable(item)) item.dispose();
+}
+
+function isDisposable(x: unknown): x is { dispose(): void } {
+  return !!x && typeof x === 'object' && typeof (x as { dispose?: unknown }).dispose === 'function';
+}

@@ -1,0 +1,134 @@
+/**
+ * Turns each --input_shape/--data_dir pair into a stream of batches, and checks the
+ * inputs against the graph before any calibration work is done.
+ */
+import * as fs from 'fs';
+import {
+  Batch, DataKind, SampleLoader, binElementSize, binLoader, imageLoader, listCalibrationFiles, makeBatches, npyLoader, product, singleKind, formatShape,
+} from '../data';
+import { DataType, Graph, attrShape, attrType, parseTensorName } from '../ir';
+import type { Feed } from './deps';
+import type { CalibrationOptions, InputSpec } from './options';
+import { UsageError } from './usage-error';
+
+export interface PreparedInput {
+  spec: InputSpec;
+  files: string[];
+  kind: DataKind;
+  batchSize: number;
+  /** Shape of one sample: the fed shape without its batch axis. */
+  sampleShape: number[];
+  loader: SampleLoader;
+  /** tfjs keeps every integer and bool type as int32, every float type as float32. */
+  feedDtype: 'float32' | 'int32';
+}
+
+function resolveBatchSize(spec: InputSpec, batchSize: number | undefined): number {
+  const n = spec.shape[0];
+  if (batchSize !== undefined && n > 0 && n !== batchSize) {
+    throw new UsageError(`--batch_size ${batchSize} contradicts batch dimension ${n} of input "${spec.name}" in --input_shape`, { hint: 'give the batch size in one place, or write -1 as the batch dimension' });
+  }
+  const size = batchSize ?? n;
+  if (size <= 0) throw new UsageError(`the batch size of input "${spec.name}" is unknown`, { hint: 'give --batch_size, or a positive batch dimension in --input_shape' });
+  return size;
+}
+
+/** For images: [h, w, c] from --input_shape, with --resize filling in or agreeing with h, w. */
+function imageSampleShape(spec: InputSpec, options: CalibrationOptions): number[] {
+  const { shape } = spec;
+  if (shape.length !== 4) throw new UsageError(`input "${spec.name}" is fed images, so --input_shape must be n,h,w,c (NHWC), got ${formatShape(shape)}`);
+  const c = shape[3] === -1 ? 3 : shape[3];
+  if (c !== 1 && c !== 3) throw new UsageError(`images give 1 or 3 channels, but input "${spec.name}" has ${c}`, { hint: 'the CLI batches images as NHWC; for other layouts, save .npy arrays' });
+  const resize = options.image.resize;
+  const hw = [1, 2].map((axis, i) => {
+    if (resize && shape[axis] > 0 && shape[axis] !== resize[i]) {
+      throw new UsageError(`--resize ${resize.join(',')} disagrees with --input_shape ${formatShape(shape)} of input "${spec.name}"`, { hint: 'drop --resize; images are resized to the h,w of --input_shape' });
+    }
+    const v = resize ? resize[i] : shape[axis];
+    if (v <= 0) throw new UsageError(`the image size of input "${spec.name}" is unknown`, { hint: 'give --resize H,W or concrete h,w in --input_shape' });
+    return v;
+  });
+  for (const [name, values] of [['mean', options.image.mean], ['std', options.image.std]] as const) {
+    if (values && values.length !== 1 && values.length !== c) throw new UsageError(`--${name} has ${values.length} values for ${c}-channel images`, { hint: 'give one value, or one per channel' });
+  }
+  return [hw[0], hw[1], c];
+}
+
+function makeLoader(kind: DataKind, spec: InputSpec, sampleShape: number[], options: CalibrationOptions): SampleLoader {
+  if (kind === 'image') {
+    const { resize: _ignored, ...image } = options.image;
+    return imageLoader({ ...image, size: [sampleShape[0], sampleShape[1]], channels: sampleShape[2] as 1 | 3 });
+  }
+  return kind === 'npy' ? npyLoader(sampleShape) : binLoader(sampleShape, spec.dataType);
+}
+
+export async function prepareInput(spec: InputSpec, options: CalibrationOptions): Promise<PreparedInput> {
+  const files = await listCalibrationFiles(spec.dataDir);
+  const kind = singleKind(files, spec.dataDir);
+  const batchSize = resolveBatchSize(spec, options.batchSize);
+  const sampleShape = kind === 'image' ? imageSampleShape(spec, options) : spec.shape.slice(1);
+  if (sampleShape.some((d) => d <= 0)) {
+    throw new UsageError(`input "${spec.name}" needs a concrete shape to read ${kind} files, got ${formatShape(spec.shape)}`, { hint: 'only the batch dimension may be -1 in --input_shape' });
+  }
+  return { spec, files, kind, batchSize, sampleShape, loader: makeLoader(kind, spec, sampleShape, options), feedDtype: 'float32' };
+}
+
+const FLOAT_TYPES = [DataType.DT_FLOAT, DataType.DT_HALF, DataType.DT_DOUBLE, DataType.DT_BFLOAT16];
+const INT_TYPES = [DataType.DT_INT32, DataType.DT_INT64, DataType.DT_UINT8, DataType.DT_INT8, DataType.DT_INT16, DataType.DT_UINT16, DataType.DT_BOOL];
+
+/**
+ * Every input must name a node; a placeholder's dtype picks the feed type and its static
+ * shape must agree. The Session checks feeds too, but only after quantizeModel; checking
+ * here fails fast and as a command-line error (exit 2).
+ */
+const PLACEHOLDER_OPS = ['Placeholder', 'PlaceholderV2', 'PlaceholderWithDefault'];
+
+export function checkAgainstGraph(graph: Graph, inputs: PreparedInput[]): void {
+  const placeholders = graph.nodes().filter((n) => PLACEHOLDER_OPS.includes(n.op)).map((n) => n.name);
+  for (const input of inputs) {
+    const nodeName = parseTensorName(input.spec.name).node;
+    const node = graph.node(nodeName);
+    if (!node) {
+      throw new UsageError(`input "${input.spec.name}" in --input_shape is not a node of the model`, {
+        node: nodeName,
+        hint: placeholders.length > 0 ? `the model's placeholders are: ${placeholders.join(', ')}` : 'check the node name in the model',
+      }, 'NODE_NOT_FOUND');
+    }
+    if (!PLACEHOLDER_OPS.includes(node.op)) continue;
+    const dtype = attrType(node, 'dtype', DataType.DT_FLOAT);
+    if (INT_TYPES.includes(dtype)) input.feedDtype = 'int32';
+    else if (!FLOAT_TYPES.includes(dtype)) throw new UsageError(`input "${input.spec.name}" has a dtype the CLI cannot feed (${DataType[dtype] ?? dtype})`, { node: nodeName }, 'FEED_DTYPE_MISMATCH');
+    checkShape(input, attrShape(node, 'shape')?.dims, node.name);
+  }
+}
+
+function checkShape(input: PreparedInput, dims: number[] | undefined, node: string): void {
+  if (!dims || dims.length === 0) return; // unknown rank, or a scalar declared loosely: let the session judge
+  const fed = [input.batchSize, ...input.sampleShape];
+  const bad = dims.length !== fed.length || dims.some((d, i) => d >= 0 && d !== fed[i]);
+  if (bad) {
+    throw new UsageError(`input "${input.spec.name}" would be fed shape ${formatShape(fed)} but the model declares ${formatShape(dims)}`, {
+      node,
+      hint: 'match --input_shape (and --batch_size/--resize) to the model input',
+    }, 'FEED_SHAPE_MISMATCH');
+  }
+}
+
+/** Samples available without decoding: one per image, file size over sample size for .bin; unknown for .npy. */
+export async function countSamples(input: PreparedInput): Promise<number | undefined> {
+  if (input.kind === 'image') return input.files.length;
+  if (input.kind === 'npy') return undefined;
+  const sampleBytes = product(input.sampleShape) * binElementSize(input.spec.dataType);
+  let total = 0;
+  for (const f of input.files) total += Math.floor((await fs.promises.stat(f)).size / sampleBytes);
+  return total;
+}
+
+export function batchStream(input: PreparedInput): AsyncGenerator<Batch> {
+  return makeBatches(input.files, input.batchSize, input.loader);
+}
+
+export function toFeed(batch: Batch, dtype: 'float32' | 'int32'): Feed {
+  if (dtype === 'float32') return { data: batch.data, shape: batch.shape };
+  return { data: Int32Array.from(batch.data, (v) => Math.round(v)), shape: batch.shape };
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * The `amct-ts` command line. main() takes argv and the streams as arguments and returns
+ * the exit code instead of exiting, so tests run it in-process.
+ * Exit codes: 0 success, 1 a failure while calibrating, 2 a bad command line.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { isAmctError } from '../errors';
+import { setLoggingLevel } from '../log';
+import { CliIO, runCalibration } from './calibrate';
+import { CalibrationDeps, loadRealDeps } from './deps';
+import { CALIBRATION_HELP, MAIN_HELP } from './help';
+import { parseCalibrationArgs } from './options';
+import { UsageError } from './usage-error';
+
+export interface MainContext extends Partial<CliIO> {
+  /** Supplies the SDK functions; the real API by default (loaded only when needed). */
+  deps?: () => Promise<CalibrationDeps>;
+}
+
+export async function main(argv: string[], ctx: MainContext = {}): Promise<number> {
+  const io: CliIO = {
+    stdout: ctx.stdout ?? process.stdout,
+    stderr: ctx.stderr ?? process.stderr,
+    isTTY: ctx.isTTY ?? process.stderr.isTTY === true,
+  };
+  const verbose = argv.includes('--verbose');
+  try {
+    return await dispatch(argv, io, ctx.deps ?? loadRealDeps);
+  } catch (e) {
+    return report(e, io, verbose);
+  }
+}
+
+async function dispatch(argv: string[], io: CliIO, deps: () => Promise<CalibrationDeps>): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    io.stderr.write(MAIN_HELP);
+    return 2;
+  }
+  if (['-h', '--help', '--h', 'help'].includes(command)) {
+    io.stdout.write(MAIN_HELP);
+    return 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (command !== 'calibration') {
+    throw new UsageError(`unknown command "${command}"`, { hint: 'the command is "calibration"; run "amct-ts --help"' });
+  }
+  const options = parseCalibrationArgs(rest);
+  if (!options) {
+    io.stdout.write(CALIBRATION_HELP);
+    return 0;
+  }
+  if (options.verbose) setLoggingLevel('info', 'info');
+  await runCalibration(options, await deps(), io);
+  return 0;
+}
+
+/** One line per failure; stacks only with --verbose, since users act on the message and hint. */
+function report(e: unknown, io: CliIO, verbose: boolean): number {
+  if (isAmctError(e)) {
+    io.stderr.write(`amct-ts: error: ${e.message}\n`);
+    if (verbose) io.stderr.write(stackOf(e));
+    return e instanceof UsageError ? 2 : 1;
+  }
+  const message = typeof (e as Error)?.message === 'string' ? (e as Error).message : String(e);
+  io.stderr.write(`amct-ts: internal error: ${message}${verbose ? '' : ' (run with --verbose for the stack trace)'}\n`);
+  if (verbose) io.stderr.write(stackOf(e));
+  return 1;
+}
+
+function stackOf(e: unknown): string {
+  let text = '';
+  for (let cur = e as Error | undefined, depth = 0; cur && typeof cur === 'object' && depth < 5; cur = cur.cause as Error | undefined, depth++) {
+    text += `${depth > 0 ? 'Caused by: ' : ''}${cur.stack ?? cur.message}\n`;
+  }
+  return text;
+}
+
+/** package.json sits two levels up from both src/cli and dist/cli. */
+function version(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 1;
+    },
+  );
+}
