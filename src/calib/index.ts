@@ -1,0 +1,10 @@
+/** Calibration maths (SPEC §7): IFMR, streaming IFMR, HFMG, ARQ. Pure: typed arrays in, numbers out. */
+export type { IfmrParams, ScaleOffset } from './common';
+export { ifmr, exactLoss } from './ifmr';
+export { percentileRank, candidateCount } from './ifmr-search';
+export { IfmrAccumulator } from './ifmr-stream';
+export type { IfmrAccumulatorOptions } from './ifmr-stream';
+export { HfmgAccumulator, HFMG_BIN_CHOICES } from './hfmg';
+export type { HfmgParams } from './hfmg';
+export { arq } from './arq';
+export type { ArqResult } from './arq';

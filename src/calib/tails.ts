@@ -1,0 +1,61 @@
+/**
+ * Exact top-k of a stream in bounded memory. IFMR's percentiles are order statistics a
+ * few ranks from the ends (rank ≈ (1 − p)·N), so keeping the k largest values answers
+ * them exactly without storing the rest.
+ */
+import { selectKth } from './select';
+
+export class TopK {
+  private readonly buf: Float32Array;
+  private len = 0;
+  /** Values ≤ threshold can no longer be among the `capacity` largest. */
+  private threshold = -Infinity;
+  /** True once values were dropped, i.e. ranks beyond `capacity` are unknown. */
+  private dropped = false;
+
+  constructor(readonly capacity: number) {
+    // Twice the capacity: compaction then runs at most once per `capacity` insertions,
+    // which keeps insertion O(1) amortised.
+    this.buf = new Float32Array(2 * capacity);
+  }
+
+  /** Offers every value of `data` (negated when `negate`, to track the smallest). */
+  offerAll(data: Float32Array, negate: boolean): void {
+    const buf = this.buf;
+    let thr = this.threshold;
+    for (let i = 0; i < data.length; i++) {
+      const x = negate ? -data[i] : data[i];
+      if (x > thr) {
+        buf[this.len++] = x;
+        if (this.len === buf.length) thr = this.compact();
+      }
+    }
+  }
+
+  /** Keeps the `capacity` largest at the front; returns the new threshold. */
+  private compact(): number {
+    const keepFrom = this.len - this.capacity;
+    const view = this.buf.subarray(0, this.len);
+    this.threshold = selectKth(view, keepFrom);
+    this.buf.copyWithin(0, keepFrom, this.len);
+    this.len = this.capacity;
+    this.dropped = true;
+    return this.threshold;
+  }
+
+  /**
+   * The r-th largest value offered (r = 1 is the max), or undefined when it was not kept.
+   * Exact: the buffer holds every value above the threshold plus at least `capacity`
+   * values ≥ it, so ranks up to `capacity` are those of the whole stream (values equal to
+   * the threshold that were turned away cannot change any rank ≤ capacity).
+   */
+  rankFromTop(r: number): number | undefined {
+    if (r < 1 || r > (this.dropped ? this.capacity : this.len)) return undefined;
+    const copy = this.buf.slice(0, this.len);
+    return selectKth(copy, this.len - r);
+  }
+
+  get bytes(): number {
+    return this.buf.byteLength;
+  }
+}

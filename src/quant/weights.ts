@@ -1,0 +1,77 @@
+/**
+ * INT8 weights and INT32 bias of a quantized layer (SPEC §6):
+ *   W_q = clamp(round(W / scale_w[c]), -128, 127)
+ *   b_q = round(b / (scale_d · scale_w[c]))
+ * The same functions serve the saveModel emitter and the runtime's fake-quant kernels,
+ * so the saved .pb and the Node session can never disagree about a weight.
+ */
+import { QuantizeError } from '../errors';
+import { channelLayout, channelOf, checkLength, paramStride } from './channels';
+import { f32, INT32_MAX, INT32_MIN, intRange, roundHalfAwayFromZero } from './round';
+
+function checkScales(scales: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < scales.length; i++) {
+    const s = scales[i];
+    if (!(s > 0) || !Number.isFinite(s)) {
+      throw new QuantizeError('INVALID_ARGUMENT', `${what}[${i}] = ${s}; scales must be finite and > 0`);
+    }
+  }
+}
+
+/**
+ * Quantizes weights per channel along `channelAxis` (undefined = per tensor, scaleW of
+ * length 1). Division is float32 (AMCT's ArqQuantReal divides float by float).
+ */
+export function quantizeWeights(
+  w: Float32Array,
+  shape: readonly number[],
+  scaleW: Float32Array,
+  channelAxis: number | undefined,
+  numBits = 8,
+): Int8Array {
+  const layout = channelLayout(shape, scaleW.length === 1 ? undefined : channelAxis, 'weight');
+  checkLength(w.length, layout, 'weight');
+  const stride = paramStride(scaleW.length, layout, 'scale_w');
+  checkScales(scaleW, 'scale_w');
+  const { qmin, qmax } = intRange(numBits);
+  const out = new Int8Array(w.length);
+  const { channels, inner } = layout;
+  for (let i = 0; i < w.length; i++) {
+    const c = stride === 0 ? 0 : channelOf(i, inner, channels);
+    const q = roundHalfAwayFromZero(f32(w[i] / scaleW[c]));
+    out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+  }
+  return out;
+}
+
+/**
+ * Quantizes a bias vector (one value per output channel) to int32. The divisor is the
+ * float32 product scale_d·scale_w[c], the very number packed into deq_scale, so
+ * `(acc + b_q) · deq_scale` reproduces `acc·deq + b`. Throws BIAS_OVERFLOW when a value
+ * leaves int32: such a layer cannot run on the device and must be skipped.
+ */
+export function quantizeBias(b: Float32Array, scaleD: number, scaleW: Float32Array, layer?: string): Int32Array {
+  checkScales([scaleD], 'scale_d');
+  checkScales(scaleW, 'scale_w');
+  if (scaleW.length !== 1 && scaleW.length !== b.length) {
+    throw new QuantizeError(
+      'INVALID_ARGUMENT',
+      `scale_w has ${scaleW.length} values but the bias has ${b.length}; expected 1 or one per output channel`,
+      { layer },
+    );
+  }
+  const out = new Int32Array(b.length);
+  for (let c = 0; c < b.length; c++) {
+    const denom = f32(scaleD * scaleW[scaleW.length === 1 ? 0 : c]);
+    const q = roundHalfAwayFromZero(b[c] / denom);
+    if (!(q >= INT32_MIN && q <= INT32_MAX)) {
+      const name = layer ?? '(unnamed)';
+      throw new QuantizeError('BIAS_OVERFLOW', `Quantized bias of layer ${name} exceeds int32 range; add it to skip layers`, {
+        layer,
+        hint: `bias[${c}] = ${b[c]} over scale_d·scale_w = ${denom} gives ${q}; add "${name}" to skipLayers`,
+      });
+    }
+    out[c] = q;
+  }
+  return out;
+}
