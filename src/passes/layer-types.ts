@@ -36,6 +36,18 @@ export interface LayerCandidate {
   weightChannelAxis?: number;
   /** Number of output channels (length of per-channel scale_w). */
   outputChannels?: number;
+  /**
+   * Layout of the weight ('HWIO' Conv2D, 'HWCM' depthwise, 'HWOI' Conv2DBackpropInput,
+   * 'DHWIO' Conv3D, 'KN' MatMul/BatchMatMul weight). Added for emitters.
+   */
+  weightLayout?: 'HWIO' | 'HWCM' | 'HWOI' | 'DHWIO' | 'KN';
+  /**
+   * Depthwise only: the channel multiplier M of the HWCM filter. scale_w has
+   * `outputChannels` = C values (axis 2, SPEC §2), but the layer outputs C·M channels;
+   * output channel c·M + m uses scale_w[c], so a per-channel deq_scale has C·M values
+   * (each scale repeated M times). 1 for an ordinary depthwise conv.
+   */
+  channelMultiplier?: number;
 }
 
 /**
