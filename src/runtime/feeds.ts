@@ -1,0 +1,162 @@
+/**
+ * Feeds: validated against the graph's Placeholders before anything reaches tfjs, so a
+ * wrong feed is a SessionError naming the placeholder, not a tfjs assertion.
+ */
+import { SessionError } from '../errors';
+import { attrShape, attrType, DataType, dtypeName, numElements, parseTensorName } from '../ir';
+import type { Graph, NodeDef } from '../ir';
+import { tf } from './tfjs';
+
+export type FeedData =
+  | Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array
+  | BigInt64Array | BigUint64Array | number[] | boolean[];
+
+/** A feed: a tfjs tensor (the caller keeps ownership) or values with a shape. */
+export type FeedValue = tf.Tensor | { data: FeedData; shape: number[]; dtype?: tf.DataType };
+export type Feeds = Record<string, FeedValue>;
+
+export interface PreparedFeeds {
+  /** Canonical tensor name → tensor, as tfjs's execute takes them. */
+  tensors: Record<string, tf.Tensor>;
+  /** Tensors made here from raw data; the session disposes them after the run. */
+  created: tf.Tensor[];
+  /** Node names fed, where traversal for missing placeholders stops. */
+  fedNodes: Set<string>;
+}
+
+export function isPlaceholder(node: NodeDef): boolean {
+  return node.op === 'Placeholder' || node.op === 'PlaceholderV2';
+}
+
+export function placeholderNames(graph: Graph): string[] {
+  return graph.nodes().filter((n) => isPlaceholder(n) || n.op === 'PlaceholderWithDefault').map((n) => n.name);
+}
+
+/** The tfjs dtype a TF dtype runs as (after const translation, see const-translation.ts). */
+export function tfjsDtypeOf(dtype: DataType): tf.DataType | undefined {
+  switch (dtype) {
+    case DataType.DT_FLOAT: case DataType.DT_DOUBLE: case DataType.DT_HALF: case DataType.DT_BFLOAT16:
+      return 'float32';
+    case DataType.DT_INT32: case DataType.DT_INT64: case DataType.DT_INT8: case DataType.DT_INT16: case DataType.DT_UINT8:
+    case DataType.DT_UINT16: case DataType.DT_UINT32: case DataType.DT_QINT8: case DataType.DT_QUINT8: case DataType.DT_QINT32:
+      return 'int32';
+    case DataType.DT_BOOL:
+      return 'bool';
+    case DataType.DT_STRING:
+      return 'string';
+    case DataType.DT_COMPLEX64:
+      return 'complex64';
+    default:
+      return undefined;
+  }
+}
+
+function feedError(code: 'FEED_UNKNOWN' | 'FEED_SHAPE_MISMATCH' | 'FEED_DTYPE_MISMATCH', message: string, node: string, hint: string): SessionError {
+  return new SessionError(code, message, { node, hint });
+}
+
+function feedNode(graph: Graph, name: string): NodeDef {
+  const node = graph.node(parseTensorName(name).node);
+  if (node) return node;
+  const known = placeholderNames(graph);
+  throw feedError('FEED_UNKNOWN', `feed "${name}" names no tensor of the graph`, name,
+    known.length > 0 ? `the graph's placeholders are: ${known.join(', ')}` : 'the graph has no placeholders');
+}
+
+function expectedDtype(node: NodeDef): tf.DataType | undefined {
+  if (!node.attr.dtype) return undefined;
+  return tfjsDtypeOf(attrType(node, 'dtype'));
+}
+
+function checkShape(node: NodeDef, feedName: string, shape: readonly number[]): void {
+  const declared = isPlaceholder(node) || node.op === 'PlaceholderWithDefault' ? attrShape(node, 'shape') : undefined;
+  if (!declared || declared.unknownRank) return;
+  const dims = declared.dims;
+  const fits = dims.length === shape.length && dims.every((d, i) => d < 0 || d === shape[i]);
+  if (!fits) {
+    throw feedError('FEED_SHAPE_MISMATCH', `feed "${feedName}" has shape [${shape}], but placeholder ${node.name} takes [${dims}]`, node.name,
+      'give a tensor of the placeholder\'s shape (-1 dimensions take any size)');
+  }
+}
+
+function checkDtype(node: NodeDef, feedName: string, dtype: tf.DataType): void {
+  const want = expectedDtype(node);
+  if (want !== undefined && want !== dtype) {
+    const tfName = dtypeName(attrType(node, 'dtype'));
+    throw feedError('FEED_DTYPE_MISMATCH', `feed "${feedName}" is ${dtype}, but placeholder ${node.name} is ${tfName} (${want} in tfjs)`, node.name,
+      `cast the feed to ${want}, or give raw data without a dtype and it is converted`);
+  }
+}
+
+function toValues(data: FeedData): tf.TensorLike {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, Number);
+  if (data instanceof Int8Array || data instanceof Int16Array || data instanceof Uint16Array || data instanceof Uint32Array) return Array.from(data);
+  return data as tf.TensorLike;
+}
+
+function rawFeed(node: NodeDef, name: string, value: Exclude<FeedValue, tf.Tensor>): tf.Tensor {
+  const { data, shape } = value;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw feedError('FEED_SHAPE_MISMATCH', `feed "${name}" has an invalid shape ${JSON.stringify(shape)}`, node.name, 'give the shape as an array of non-negative integers');
+  }
+  if (!data || typeof (data as ArrayLike<unknown>).length !== 'number' || data.length !== numElements(shape)) {
+    throw feedError('FEED_SHAPE_MISMATCH', `feed "${name}" has ${data?.length} values for shape [${shape}] (${numElements(shape)} values)`, node.name,
+      'the data must hold exactly one value per element of the shape, row-major');
+  }
+  checkShape(node, name, shape);
+  if (value.dtype !== undefined) checkDtype(node, name, value.dtype);
+  const dtype = value.dtype ?? expectedDtype(node) ?? (data instanceof Int32Array ? 'int32' : 'float32');
+  return tf.tensor(toValues(data), shape, dtype);
+}
+
+/** Validates every feed and makes tfjs tensors of the raw ones. */
+export function prepareFeeds(graph: Graph, feeds: Feeds): PreparedFeeds {
+  const prepared: PreparedFeeds = { tensors: {}, created: [], fedNodes: new Set() };
+  try {
+    for (const [name, value] of Object.entries(feeds ?? {})) {
+      const node = feedNode(graph, name);
+      const key = `${node.name}:${parseTensorName(name).index}`;
+      if (value instanceof tf.Tensor) {
+        if (value.isDisposed) throw new SessionError('INVALID_ARGUMENT', `feed "${name}" is a disposed tensor`, { node: node.name });
+        checkShape(node, name, value.shape);
+        checkDtype(node, name, value.dtype);
+        prepared.tensors[key] = value;
+      } else {
+        const t = rawFeed(node, name, value);
+        prepared.created.push(t);
+        prepared.tensors[key] = t;
+      }
+      prepared.fedNodes.add(node.name);
+    }
+  } catch (e) {
+    tf.dispose(prepared.created);
+    throw e;
+  }
+  return prepared;
+}
+
+/**
+ * Throws FEED_MISSING naming every Placeholder the fetches depend on that is not fed.
+ * Like TensorFlow, only what the fetches need must be fed; a fed tensor cuts the walk.
+ */
+export function checkFeedsCover(graph: Graph, fetchNodes: string[], fedNodes: Set<string>): void {
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  const stack = [...fetchNodes];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (seen.has(name) || fedNodes.has(name)) continue;
+    seen.add(name);
+    const node = graph.getNode(name);
+    if (isPlaceholder(node)) missing.push(name);
+    for (const input of node.inputs) stack.push(parseTensorName(input).node);
+    stack.push(...node.controlInputs);
+  }
+  if (missing.length === 0) return;
+  missing.sort();
+  throw new SessionError('FEED_MISSING', `the fetches need placeholder${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not fed`, {
+    node: missing[0],
+    hint: `add ${missing.map((m) => `"${m}"`).join(', ')} to the feeds`,
+  });
+}
+
