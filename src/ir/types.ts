@@ -122,4 +122,12 @@ export interface GraphMeta {
   library?: FunctionLibrary;
   /** GraphDef fields this SDK does not model (debug_info), raw. */
   opaque?: Uint8Array;
+  /**
+   * Top-level fields of a TensorFlow.js model.json besides modelTopology and
+   * weightsManifest (format, generatedBy, convertedBy, signature, userDefinedMetadata, ...),
+   * kept by io/ so a graph model is written back with them.
+   */
+  tfjs?: Record<string, unknown>;
+  /** Files the graph was read from (absolute paths); saving refuses to overwrite them. */
+  sourceFiles?: string[];
 }

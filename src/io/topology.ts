@@ -1,0 +1,126 @@
+/**
+ * model.json's modelTopology (a GraphDef in proto3 JSON) ⇄ IR nodes. protobufjs turns
+ * the JSON into GraphDef bytes and back, so the binary codec stays the single path
+ * into the IR and both formats decode identically.
+ */
+import { FileFormatError } from '../errors';
+import type { ErrorContext } from '../errors';
+import { DataType, Graph } from '../ir';
+import type { GraphMeta, NodeDef } from '../ir';
+import { decodeGraphDef, encodeGraphParts } from './graphdef';
+import { JSON_OPTIONS, libraryBytesToJson, libraryJsonToBytes, messageType } from './schema';
+
+export type JsonNode = { name?: unknown; op?: unknown; attr?: Record<string, JsonAttr> } & Record<string, unknown>;
+type JsonAttr = { type?: unknown; list?: { type?: unknown }; tensor?: JsonTensor } & Record<string, unknown>;
+export type JsonTensor = { dtype?: unknown; tensorShape?: { dim?: { size?: unknown }[] } } & Record<string, unknown>;
+
+const malformed = (message: string, ctx: ErrorContext, hint = 'the file is not a valid TensorFlow.js graph model; re-convert it with tensorflowjs_converter') =>
+  new FileFormatError('MODEL_JSON_MALFORMED', message, { ...ctx, hint });
+
+function checkDtypeName(value: unknown, node: string, ctx: ErrorContext): void {
+  if (value === undefined || typeof value === 'number') return;
+  if (typeof value !== 'string' || typeof DataType[value as keyof typeof DataType] !== 'number') {
+    throw new FileFormatError('UNSUPPORTED_DTYPE', `node ${node} uses unknown dtype ${JSON.stringify(value)}`, {
+      ...ctx,
+      node,
+      hint: 'dtypes are TensorFlow DataType names such as "DT_FLOAT"',
+    });
+  }
+}
+
+/** protobufjs maps unknown enum names to 0 silently; check them first so they are reported. */
+function checkNodeJson(n: unknown, i: number, ctx: ErrorContext): JsonNode {
+  if (n === null || typeof n !== 'object' || typeof (n as JsonNode).name !== 'string') {
+    throw malformed(`modelTopology.node[${i}] is not a node with a name`, ctx);
+  }
+  const node = n as JsonNode;
+  const name = node.name as string;
+  for (const a of Object.values(node.attr ?? {})) {
+    if (a === null || typeof a !== 'object') throw malformed(`node ${name} has a malformed attribute`, { ...ctx, node: name });
+    checkDtypeName(a.type, name, ctx);
+    if (Array.isArray(a.list?.type)) for (const t of a.list!.type as unknown[]) checkDtypeName(t, name, ctx);
+    checkDtypeName(a.tensor?.dtype, name, ctx);
+  }
+  return node;
+}
+
+/**
+ * Nodes of a modelTopology as a Graph. Const nodes named in `weightNodes` get a
+ * placeholder value (their data comes from the weights) so nothing large is built twice.
+ */
+export function topologyToGraph(topology: Record<string, unknown>, weightNodes: Set<string>, ctx: ErrorContext): { graph: Graph; json: Map<string, JsonNode> } {
+  if (!Array.isArray(topology.node)) throw malformed('modelTopology has no "node" list', ctx);
+  const json = new Map<string, JsonNode>();
+  const nodes = topology.node.map((n, i) => {
+    const node = checkNodeJson(n, i, ctx);
+    json.set(node.name as string, node);
+    if (!weightNodes.has(node.name as string) || node.attr?.value?.tensor === undefined) return node;
+    const tensor = node.attr.value.tensor;
+    return { ...node, attr: { ...node.attr, value: { tensor: { dtype: tensor.dtype } } } };
+  });
+  const { library, ...rest } = topology;
+  let bytes: Uint8Array;
+  try {
+    const type = messageType('GraphDef');
+    bytes = type.encode(type.fromObject({ ...rest, node: nodes })).finish();
+  } catch (e) {
+    throw malformed(`modelTopology does not match the GraphDef schema: ${(e as Error).message}`, { ...ctx, cause: e });
+  }
+  let graph: Graph;
+  try {
+    graph = decodeGraphDef(bytes, { file: ctx.file });
+  } catch (e) {
+    const err = e as FileFormatError;
+    if (err.code !== 'PROTOBUF_MALFORMED') throw e;
+    throw malformed(err.message.replace(/\. Hint:.*$/, ''), { ...ctx, node: err.node, cause: e });
+  }
+  if (library !== undefined) graph.meta.library = { json: structuredClone(library), raw: libraryRaw(library, ctx) };
+  return { graph, json };
+}
+
+function libraryRaw(library: unknown, ctx: ErrorContext): Uint8Array {
+  try {
+    return libraryJsonToBytes(library);
+  } catch (e) {
+    throw malformed(`modelTopology.library does not match the FunctionDefLibrary schema: ${(e as Error).message}`, { ...ctx, cause: e });
+  }
+}
+
+/** The proto3-JSON modelTopology of `nodes` (Const values already stripped by the caller). */
+export function nodesToTopology(nodes: readonly NodeDef[], meta: GraphMeta): Record<string, unknown> {
+  const bytes = encodeGraphParts(nodes, { versions: meta.versions, version: meta.version });
+  const type = messageType('GraphDef');
+  const topology = type.toObject(type.decode(bytes), JSON_OPTIONS) as Record<string, unknown>;
+  for (const node of (topology.node ?? []) as JsonNode[]) for (const a of Object.values(node.attr ?? {})) shortenFloats(a);
+  if (meta.library) topology.library = meta.library.json ?? (meta.library.raw ? libraryBytesToJson(meta.library.raw) : {});
+  return topology;
+}
+
+/** The shortest decimal that reads back as the same float32, as TensorFlow's JSON writer prints floats. */
+export function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  for (let p = 1; p < 9; p++) {
+    const y = Number(x.toPrecision(p));
+    if (Math.fround(y) === x) return y;
+  }
+  return x;
+}
+
+/** attr f and list.f come out of protobufjs as the float32's exact double (0.0010000000474974513). */
+function shortenFloats(a: JsonAttr): void {
+  if (typeof a.f === 'number') a.f = shortestFloat32(a.f);
+  const list = a.list as { f?: unknown[] } | undefined;
+  if (Array.isArray(list?.f)) list!.f = list!.f.map((v) => (typeof v === 'number' ? shortestFloat32(v) : v));
+}
+
+/** Dims of a JSON tensorShape, or undefined when the JSON gives none. */
+export function jsonShapeDims(t: JsonTensor | undefined): number[] | undefined {
+  if (!t?.tensorShape) return undefined;
+  return (t.tensorShape.dim ?? []).map((d) => Number(d.size ?? 0));
+}
+
+/** Does a JSON tensor carry its values inline (tensorContent or a typed *Val list)? */
+export function hasInlineValues(t: JsonTensor | undefined): boolean {
+  if (!t) return false;
+  return Object.keys(t).some((k) => k === 'tensorContent' || k.endsWith('Val'));
+}
