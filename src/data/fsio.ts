@@ -1,29 +1,10 @@
 /**
  * File access for calibration data: reads that turn fs errors into typed errors naming the
- * file, and an atomic write (temp file in the same folder + rename) so an interrupted dump never
- * leaves a half-written file. Kept local because src/data must stay free of the graph and
- * tfjs layers; it matches the contract of src/io/atomic.ts (DEVELOPING.md).
+ * file. Writes go through src/io/atomic.ts (imported directly, so src/data stays free of
+ * the graph codec and tfjs).
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { FileFormatError, describe } from '../errors';
-
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await fs.promises.mkdir(dir, { recursive: true });
-    await fs.promises.writeFile(tmp, bytes);
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
-    throw new FileFormatError('FILE_WRITE_FAILED', `cannot write: ${describe(e)}`, {
-      file,
-      hint: 'check that the folder exists and is writable',
-      cause: e,
-    });
-  }
-}
 
 /** Reads a whole file; a missing or unreadable file becomes a FileFormatError naming it. */
 export async function readBytes(file: string): Promise<Uint8Array> {
@@ -38,3 +19,5 @@ export async function readBytes(file: string): Promise<Uint8Array> {
     });
   }
 }
+
+export { writeFileAtomic } from '../io/atomic';

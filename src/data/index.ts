@@ -6,4 +6,3 @@ export * from './image';
 export * from './transform';
 export * from './files';
 export * from './batch';
-export { writeFileAtomic } from './fsio';

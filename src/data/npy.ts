@@ -7,6 +7,8 @@
  */
 import { AmctError, FileFormatError } from '../errors';
 import { parseNpyHeader } from './npy-header';
+import { mkdir } from 'fs/promises';
+import { dirname, resolve } from 'path';
 import { readBytes, writeFileAtomic } from './fsio';
 
 export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'bool';
@@ -165,7 +167,8 @@ export function encodeNpy(array: NpyArray): Uint8Array {
   return out;
 }
 
-/** Writes a .npy file atomically (temp file + rename), as every output of the SDK is. */
+/** Writes a .npy file atomically (temp file + rename), creating its folder (dumps go to new folders). */
 export async function writeNpy(path: string, array: NpyArray): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
   await writeFileAtomic(path, encodeNpy(array));
 }

@@ -1,7 +1,7 @@
 /** Record files on disk: reading with checks, writing once and atomically. */
 import { promises as fsp } from 'fs';
 import { describe, RecordError } from '../errors';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../io/atomic';
 import { formatRecord } from './format';
 import { parseRecord } from './parse';
 import { KeyedLayerRecord, LayerRecord, ReadRecordOptions, RecordMap } from './types';
