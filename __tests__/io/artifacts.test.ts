@@ -7,10 +7,11 @@ import * as fs from 'fs';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { graphFromArtifacts, graphToArtifacts, loadGraph } from '../../src/io';
+import { decodeGraphDef, graphFromArtifacts, graphToArtifacts, loadGraph } from '../../src/io';
 import { attr, DataType, Graph, makeTensor } from '../../src/ir';
 import type { TensorData, TensorValue } from '../../src/ir';
 import { humanModel } from '../helpers/models';
+import { pbEncode } from './pb';
 
 const D = DataType;
 beforeAll(async () => {
@@ -94,6 +95,13 @@ test('tfjs-converter runs the artifacts of a real model like the original', asyn
   const a = original.execute(x) as tf.Tensor;
   const b = ours.execute(x) as tf.Tensor;
   expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+});
+
+test('fields kept opaque (debug info, unknown fields) stay out of model.json', () => {
+  const debugInfo = pbEncode('NodeDef.ExperimentalDebugInfo', { originalNodeNames: ['dense/MatMul'] });
+  const g = decodeGraphDef(pbEncode('GraphDef', { node: [{ name: 'a', op: 'NoOp', experimentalDebugInfo: debugInfo }] }));
+  expect(g.getNode('a').opaque).toBeDefined();
+  expect(graphToArtifacts(g).modelTopology.node).toEqual([{ name: 'a', op: 'NoOp' }]);
 });
 
 test('float attrs are written as the shortest decimal of their float32', () => {

@@ -3,9 +3,9 @@
  * truncations, huge length prefixes, random bytes) must either decode or fail with an
  * AmctError, each within a generous time bound (no hang, no absurd allocation).
  */
+import * as protobuf from 'protobufjs';
 import { AmctError } from '../../src/errors';
 import { decodeGraphDef, encodeGraphDef, loadGraph } from '../../src/io';
-import { ProtoReader, WIRE_LEN } from '../../src/io/wire';
 import { humanModel } from '../helpers/models';
 
 /** Deterministic PRNG (mulberry32) so a failing case can be replayed from its number. */
@@ -29,23 +29,27 @@ const int = (rand: () => number, n: number) => Math.floor(rand() * n);
  * flipping them only changes values, which says nothing about robustness.
  */
 function structurePositions(b: Uint8Array, start = 0, end = b.length, out: number[] = []): boolean {
-  const r = new ProtoReader(b, start, end);
+  const r = protobuf.Reader.create(b);
+  r.pos = start;
+  r.len = end;
   const local: number[] = [];
   const mark = (from: number) => {
     for (let p = from; p < r.pos; p++) local.push(p);
   };
   try {
-    while (!r.eof()) {
+    while (r.pos < r.len) {
       const at = r.pos;
-      const [, wire] = r.tag();
-      if (wire !== WIRE_LEN) {
-        r.skip(wire);
+      const tag = r.uint32();
+      if (tag >>> 3 === 0) return false;
+      if ((tag & 7) !== 2) {
+        r.skipType(tag & 7);
         mark(at);
         continue;
       }
-      const n = r.length();
+      const n = r.uint32();
       mark(at);
       const payload = r.pos;
+      if (payload + n > r.len) return false;
       r.pos += n;
       if (n > 0) structurePositions(b, payload, payload + n, local);
     }

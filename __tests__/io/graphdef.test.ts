@@ -33,7 +33,8 @@ const nodes = [
     input: ['input', 'w:0', '^zero'],
     device: '/device:CPU:0',
     attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } },
-    experimentalDebugInfo: { originalNodeNames: ['dense/MatMul'] },
+    // Kept encoded by our schema (bytes), as are the library and debug_info.
+    experimentalDebugInfo: pbEncode('NodeDef.ExperimentalDebugInfo', { originalNodeNames: ['dense/MatMul'] }),
   },
   { name: 'out', op: 'BiasAdd', input: ['mm', 'zero'], attr: { T: { type: 'DT_FLOAT' }, data_format: { s: Buffer.from('NHWC') } } },
 ];
@@ -42,9 +43,9 @@ const library = {
   function: [{ signature: { name: 'f', inputArg: [{ name: 'x', type: 'DT_FLOAT' }], outputArg: [{ name: 'y', type: 'DT_FLOAT' }] }, nodeDef: [{ name: 'id', op: 'Identity', input: ['x'], attr: { T: { type: 'DT_FLOAT' } } }], ret: { y: 'id:output:0' } }],
 };
 
-/** Canonical GraphDef bytes plus fields our schema does not know (debug_info, a future field). */
+/** Canonical GraphDef bytes plus debug_info (kept as raw bytes), framed by hand. */
 function handBuilt(): Uint8Array {
-  const base = pbEncode('GraphDef', { node: nodes, library, version: 3, versions: { producer: 1645, minConsumer: 12, badConsumers: [3, 7] } });
+  const base = pbEncode('GraphDef', { node: nodes, library: pbEncode('FunctionDefLibrary', library), version: 3, versions: { producer: 1645, minConsumer: 12, badConsumers: [3, 7] } });
   const debugInfo = frame(5, frame(1, Buffer.from('model.py'))); // GraphDebugInfo { files: "model.py" }
   return cat(base, debugInfo);
 }
@@ -88,7 +89,7 @@ describe('hand-built canonical GraphDef', () => {
   });
 
   test('present-but-empty versions and library are kept', () => {
-    const b = pbEncode('GraphDef', { node: [{ name: 'a', op: 'NoOp' }], library: {}, versions: {} });
+    const b = pbEncode('GraphDef', { node: [{ name: 'a', op: 'NoOp' }], library: new Uint8Array(0), versions: {} });
     expect(hex(b)).toContain('1200'); // library {}
     expect(hex(encodeGraphDef(decodeGraphDef(b)))).toBe(hex(b));
   });

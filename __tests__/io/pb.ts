@@ -1,12 +1,12 @@
 /**
  * Test helpers: protobufjs (with our schema) as an independent encoder that produces
- * canonical bytes, and the SDK's codec entry points for single messages.
+ * canonical bytes, and the SDK's message ⇄ IR conversion for single messages.
  */
-import { decodeAttrValue, writeAttrValueFields } from '../../src/io/attr-codec';
+import { attrFromMessage, attrToMessage } from '../../src/io/attr-codec';
+import { decodeMessage, encodeMessage } from '../../src/io/pb';
+import type { PbAttrValue, PbTensor } from '../../src/io/pb';
 import { messageType } from '../../src/io/schema';
-import { decodeTensor, DEFAULT_LIMITS, writeTensorFields } from '../../src/io/tensor-codec';
-import { ProtoReader } from '../../src/io/wire';
-import { ProtoWriter } from '../../src/io/writer';
+import { DEFAULT_LIMITS, tensorFromMessage, tensorToMessage } from '../../src/io/tensor-codec';
 import type { AttrValue, TensorValue } from '../../src/ir';
 
 /** Canonical bytes of a message, written by protobufjs from a plain object. */
@@ -18,23 +18,19 @@ export function pbEncode(type: string, obj: Record<string, unknown>): Uint8Array
 }
 
 export function decTensor(bytes: Uint8Array): TensorValue {
-  return decodeTensor(new ProtoReader(bytes), DEFAULT_LIMITS);
+  return tensorFromMessage(decodeMessage<PbTensor>('TensorProto', bytes), DEFAULT_LIMITS);
 }
 
 export function encTensor(t: TensorValue): Uint8Array {
-  const w = new ProtoWriter();
-  writeTensorFields(w, t);
-  return w.finish();
+  return encodeMessage('TensorProto', tensorToMessage(t));
 }
 
 export function decAttr(bytes: Uint8Array): AttrValue {
-  return decodeAttrValue(new ProtoReader(bytes), DEFAULT_LIMITS);
+  return attrFromMessage(decodeMessage<PbAttrValue>('AttrValue', bytes), DEFAULT_LIMITS);
 }
 
 export function encAttr(a: AttrValue): Uint8Array {
-  const w = new ProtoWriter();
-  writeAttrValueFields(w, a);
-  return w.finish();
+  return encodeMessage('AttrValue', attrToMessage(a));
 }
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -131,10 +131,10 @@ describe('tensor_content', () => {
 
 describe('fields the SDK does not model are kept', () => {
   test('resource_handle_val and variant_val stay as opaque bytes', () => {
-    const r = roundTrip({ dtype: D.DT_RESOURCE, tensorShape: shapeObj([1]), resourceHandleVal: [{ device: '/cpu:0', name: 'v', hashCode: '12345678901234' }] });
+    const r = roundTrip({ dtype: D.DT_RESOURCE, tensorShape: shapeObj([1]), resourceHandleVal: [pbEncode('ResourceHandleProto', { device: '/cpu:0', name: 'v', hashCode: '12345678901234' })] });
     expect(r.opaque!.length).toBeGreaterThan(0);
     expect(r.data).toHaveLength(0);
-    const v = roundTrip({ dtype: D.DT_VARIANT, tensorShape: {}, variantVal: [{ typeName: 'T', metadata: Buffer.from('m') }] });
+    const v = roundTrip({ dtype: D.DT_VARIANT, tensorShape: {}, variantVal: [pbEncode('VariantTensorDataProto', { typeName: 'T', metadata: Buffer.from('m') })] });
     expect(v.opaque!.length).toBeGreaterThan(0);
   });
 });

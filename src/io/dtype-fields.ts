@@ -1,57 +1,61 @@
 /**
- * Which TensorProto repeated field carries each dtype's values, and how those values
- * are encoded on the wire (tensor.proto: "Only the representation corresponding to
+ * Which TensorProto repeated field carries each dtype's values, and in what form
+ * protobufjs hands them over (tensor.proto: "Only the representation corresponding to
  * dtype can be set").
  */
 import { arrayTypeFor, DataType } from '../ir';
 import type { TensorData } from '../ir';
+import type { PbTensor } from './pb';
 
-/** Wire representation of one repeated value field. */
-export type ValueKind = 'f32' | 'f64' | 'i32' | 'u32' | 'i64' | 'u64' | 'bool' | 'bytes';
+/** How one repeated value field's elements arrive from protobufjs. */
+export type ValueKind = 'number' | 'bool' | 'i64' | 'u64' | 'bytes';
+
+/** TensorProto fields that hold values (all but dtype, tensor_shape and version_number). */
+export type ValueProp = Exclude<keyof PbTensor, 'dtype' | 'tensorShape' | 'versionNumber' | '$unknowns'>;
 
 export interface ValueField {
-  field: number;
+  prop: ValueProp;
   kind: ValueKind;
   /** Complex dtypes store two values (re, im) per element. */
   perElement: 1 | 2;
 }
 
-export const FIELD = {
-  dtype: 1,
-  shape: 2,
-  version: 3,
-  content: 4,
-  float: 5,
-  double: 6,
-  int: 7,
-  string: 8,
-  scomplex: 9,
-  int64: 10,
-  bool: 11,
-  dcomplex: 12,
-  half: 13,
-  resource: 14,
-  variant: 15,
-  uint32: 16,
-  uint64: 17,
-} as const;
+/** Every value field, in field-number order (tensor_content = 4 ... uint64_val = 17). */
+export const VALUE_PROPS: readonly ValueProp[] = [
+  'tensorContent',
+  'floatVal',
+  'doubleVal',
+  'intVal',
+  'stringVal',
+  'scomplexVal',
+  'int64Val',
+  'boolVal',
+  'dcomplexVal',
+  'halfVal',
+  'resourceHandleVal',
+  'variantVal',
+  'uint32Val',
+  'uint64Val',
+];
 
 const D = DataType;
 const INT_VAL_TYPES = [D.DT_INT32, D.DT_INT16, D.DT_INT8, D.DT_UINT8, D.DT_QINT8, D.DT_QUINT8, D.DT_QINT16, D.DT_QUINT16, D.DT_QINT32, D.DT_UINT16];
 
+const field = (prop: ValueProp, kind: ValueKind, perElement: 1 | 2 = 1): ValueField => ({ prop, kind, perElement });
+
 const TABLE = new Map<DataType, ValueField>([
-  [D.DT_FLOAT, { field: FIELD.float, kind: 'f32', perElement: 1 }],
-  [D.DT_DOUBLE, { field: FIELD.double, kind: 'f64', perElement: 1 }],
-  ...INT_VAL_TYPES.map((t): [DataType, ValueField] => [t, { field: FIELD.int, kind: 'i32', perElement: 1 }]),
-  [D.DT_HALF, { field: FIELD.half, kind: 'i32', perElement: 1 }],
-  [D.DT_BFLOAT16, { field: FIELD.half, kind: 'i32', perElement: 1 }],
-  [D.DT_STRING, { field: FIELD.string, kind: 'bytes', perElement: 1 }],
-  [D.DT_COMPLEX64, { field: FIELD.scomplex, kind: 'f32', perElement: 2 }],
-  [D.DT_INT64, { field: FIELD.int64, kind: 'i64', perElement: 1 }],
-  [D.DT_BOOL, { field: FIELD.bool, kind: 'bool', perElement: 1 }],
-  [D.DT_COMPLEX128, { field: FIELD.dcomplex, kind: 'f64', perElement: 2 }],
-  [D.DT_UINT32, { field: FIELD.uint32, kind: 'u32', perElement: 1 }],
-  [D.DT_UINT64, { field: FIELD.uint64, kind: 'u64', perElement: 1 }],
+  [D.DT_FLOAT, field('floatVal', 'number')],
+  [D.DT_DOUBLE, field('doubleVal', 'number')],
+  ...INT_VAL_TYPES.map((t): [DataType, ValueField] => [t, field('intVal', 'number')]),
+  [D.DT_HALF, field('halfVal', 'number')],
+  [D.DT_BFLOAT16, field('halfVal', 'number')],
+  [D.DT_STRING, field('stringVal', 'bytes')],
+  [D.DT_COMPLEX64, field('scomplexVal', 'number', 2)],
+  [D.DT_INT64, field('int64Val', 'i64')],
+  [D.DT_BOOL, field('boolVal', 'bool')],
+  [D.DT_COMPLEX128, field('dcomplexVal', 'number', 2)],
+  [D.DT_UINT32, field('uint32Val', 'number')],
+  [D.DT_UINT64, field('uint64Val', 'u64')],
 ]);
 
 /** The value field of a dtype the IR models as numbers or strings; undefined otherwise. */

@@ -1,16 +1,19 @@
 /**
- * GraphDef ⇄ Graph. The only place where protobuf bytes become IR: errors from the
- * wire layer are turned into FileFormatErrors naming the file and node here.
+ * GraphDef ⇄ Graph. protobufjs decodes and encodes the bytes with our schema; this
+ * module (with attr-codec.ts and tensor-codec.ts) is the one boundary where its message
+ * objects become IR and back, and where failures become FileFormatErrors naming the file
+ * and node.
  */
 import { AmctError, FileFormatError } from '../errors';
 import { Graph } from '../ir';
-import type { AttrValue, GraphMeta, NodeDef, VersionDef } from '../ir';
-import { addAttrEntry, writeAttrMap } from './attr-codec';
-import { DEFAULT_LIMITS } from './tensor-codec';
-import type { DecodeLimits } from './tensor-codec';
-import { CodecError, concatBytes, expectWire, ProtoReader, WIRE_LEN, WIRE_VARINT } from './wire';
-import { ProtoWriter } from './writer';
+import type { GraphMeta, NodeDef, VersionDef } from '../ir';
+import { attrMapFromMessage, attrMapToMessage } from './attr-codec';
+import { CodecError, copyBytes, decodeMessage, encodeMessage, keptFields, unknowns } from './pb';
+import type { PbGraphDef, PbNodeDef, PbVersionDef } from './pb';
+import { describeDecodeError, findFailedNode } from './pb-errors';
 import { libraryJsonToBytes } from './schema';
+import { DEFAULT_LIMITS, tensorSizeHint } from './tensor-codec';
+import type { DecodeLimits } from './tensor-codec';
 
 export interface DecodeOptions extends Partial<DecodeLimits> {
   /** Named in errors. */
@@ -23,46 +26,40 @@ const HINTS: Record<string, string> = {
   INVALID_GRAPH: 'the graph does not follow TensorFlow rules; re-export the model',
 };
 
-function wrap(e: unknown, file: string | undefined, node: string | undefined, where: string): unknown {
-  if (e instanceof AmctError) return e;
-  const code = e instanceof CodecError ? e.code : e instanceof RangeError ? 'PROTOBUF_MALFORMED' : undefined;
-  if (!code) return e; // a bug in amct-ts, not bad input: let it surface as is
-  return new FileFormatError(code, `cannot decode ${where}: ${(e as Error).message}`, { file, node, hint: HINTS[code], cause: e });
+/** A SavedModel starts with saved_model_schema_version (field 1, varint): tag byte 0x08, never valid in a GraphDef. */
+const SAVED_MODEL_TAG = (1 << 3) | 0;
+
+function malformed(message: string, file: string | undefined, node?: string, cause?: unknown): FileFormatError {
+  return new FileFormatError('PROTOBUF_MALFORMED', message, { file, node, hint: HINTS.PROTOBUF_MALFORMED, cause });
 }
 
 export function decodeGraphDef(bytes: Uint8Array, fileOrOptions?: string | DecodeOptions): Graph {
   const opts: DecodeOptions = typeof fileOrOptions === 'string' ? { file: fileOrOptions } : fileOrOptions ?? {};
-  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...definedOnly(opts) };
-  const r = new ProtoReader(bytes);
-  const nodes: NodeDef[] = [];
-  const meta: GraphMeta = {};
-  const library: Uint8Array[] = [];
-  const opaque: Uint8Array[] = [];
-  try {
-    while (!r.eof()) {
-      const start = r.pos;
-      const [field, wire] = r.tag();
-      if (field === 1) {
-        if (wire === WIRE_VARINT && nodes.length === 0) {
-          throw new CodecError('this looks like a SavedModel (saved_model.pb), not a frozen GraphDef; freeze it first (convert_variables_to_constants_v2)');
-        }
-        expectWire(field, wire, WIRE_LEN);
-        nodes.push(decodeNodeChecked(nodeReader(r, bytes, opts.file, nodes.length), limits, opts.file, nodes.length));
-      } else if (field === 2 && wire === WIRE_LEN) {
-        library.push(r.bytes()); // repeated occurrences of a message field merge: concatenation does that
-      } else if (field === 3 && wire === WIRE_VARINT) {
-        meta.version = r.int32();
-      } else if (field === 4 && wire === WIRE_LEN) {
-        meta.versions = decodeVersions(r.sub(), meta.versions);
-      } else {
-        opaque.push(r.rawField(start, wire));
-      }
-    }
-  } catch (e) {
-    throw wrap(e, opts.file, undefined, 'GraphDef');
+  if (bytes.length > 0 && bytes[0] === SAVED_MODEL_TAG) {
+    throw malformed('cannot decode GraphDef: this looks like a SavedModel (saved_model.pb), not a frozen GraphDef; freeze it first (convert_variables_to_constants_v2)', opts.file);
   }
-  if (library.length > 0) meta.library = { raw: new Uint8Array(concatBytes(library)) };
-  if (opaque.length > 0) meta.opaque = new Uint8Array(concatBytes(opaque));
+  let message: PbGraphDef;
+  try {
+    message = decodeMessage<PbGraphDef>('GraphDef', bytes);
+  } catch (e) {
+    // Anything protobufjs throws here comes from the bytes: say where, when it was in a node.
+    const failed = findFailedNode(bytes);
+    const where = failed ? `node #${failed.index}${failed.name ? ` (${failed.name})` : ''}` : 'GraphDef';
+    throw malformed(`cannot decode ${where}: ${describeDecodeError(e)}`, opts.file, failed?.name, e);
+  }
+  return graphFromMessage(message, opts);
+}
+
+/** A decoded (or, for model.json, fromObject-built) GraphDef message as a Graph. */
+export function graphFromMessage(message: PbGraphDef, opts: DecodeOptions = {}): Graph {
+  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...(opts.maxTensorBytes !== undefined ? { maxTensorBytes: opts.maxTensorBytes } : {}) };
+  const nodes = (message.node ?? []).map((n, i) => nodeFromMessageChecked(n, limits, opts.file, i));
+  const meta: GraphMeta = {};
+  if (message.version) meta.version = message.version;
+  if (message.versions) meta.versions = versionsFromMessage(message.versions);
+  if (message.library) meta.library = { raw: copyBytes(message.library) };
+  const opaque = keptFields('GraphDef', message, ['debugInfo']);
+  if (opaque) meta.opaque = opaque;
   try {
     return new Graph(nodes, meta);
   } catch (e) {
@@ -71,142 +68,101 @@ export function decodeGraphDef(bytes: Uint8Array, fileOrOptions?: string | Decod
   }
 }
 
-function definedOnly(o: DecodeOptions): Partial<DecodeLimits> {
-  return o.maxTensorBytes !== undefined ? { maxTensorBytes: o.maxTensorBytes } : {};
-}
-
-/** The reader over a node; a node cut off by the end of the file is reported by name when it can be read. */
-function nodeReader(r: ProtoReader, bytes: Uint8Array, file: string | undefined, index: number): ProtoReader {
-  const at = r.pos;
+function nodeFromMessageChecked(m: PbNodeDef, limits: DecodeLimits, file: string | undefined, index: number): NodeDef {
   try {
-    return r.sub();
+    return nodeFromMessage(m, limits);
   } catch (e) {
-    const name = peekName(bytes, at);
-    throw wrap(e, file, name, `node #${index}${name ? ` (${name})` : ''}`);
+    if (!(e instanceof CodecError)) throw e; // a bug in amct-ts, not bad input: let it surface as is
+    const name = m.name || undefined;
+    const where = `node #${index}${name ? ` (${name})` : ''}`;
+    throw new FileFormatError(e.code, `cannot decode ${where}: ${e.message}`, { file, node: name, hint: HINTS[e.code], cause: e });
   }
 }
 
-/** Best effort: the name field at the start of a (possibly truncated) NodeDef. */
-function peekName(bytes: Uint8Array, at: number): string | undefined {
-  try {
-    const p = new ProtoReader(bytes, at);
-    p.uint32(); // the node's (too long) length
-    const [field, wire] = p.tag();
-    return field === 1 && wire === WIRE_LEN ? p.string() || undefined : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function decodeNodeChecked(r: ProtoReader, limits: DecodeLimits, file: string | undefined, index: number): NodeDef {
-  const partial = { name: '' };
-  try {
-    return decodeNode(r, limits, partial);
-  } catch (e) {
-    throw wrap(e, file, partial.name || undefined, `node #${index}${partial.name ? ` (${partial.name})` : ''}`);
-  }
-}
-
-function decodeNode(r: ProtoReader, limits: DecodeLimits, partial: { name: string }): NodeDef {
-  let op = '';
-  let device = '';
+function nodeFromMessage(m: PbNodeDef, limits: DecodeLimits): NodeDef {
+  if (!m.name) throw new CodecError('a node has no name', 'INVALID_GRAPH');
   const inputs: string[] = [];
   const controlInputs: string[] = [];
-  const attr: Record<string, AttrValue> = {};
-  const opaque: Uint8Array[] = [];
-  while (!r.eof()) {
-    const start = r.pos;
-    const [field, wire] = r.tag();
-    if (field <= 5 && wire !== WIRE_LEN) throw new CodecError(`NodeDef field ${field} has wire type ${wire}, expected ${WIRE_LEN}`);
-    switch (field) {
-      case 1: partial.name = r.string(); break;
-      case 2: op = r.string(); break;
-      case 3: addInput(r.string(), inputs, controlInputs); break;
-      case 4: device = r.string(); break;
-      case 5: addAttrEntry(r.sub(), attr, limits); break;
-      default: opaque.push(r.rawField(start, wire));
+  for (const input of m.input ?? []) {
+    if (input.startsWith('^')) {
+      controlInputs.push(input.slice(1));
+      continue;
     }
+    // The IR keeps data and control inputs apart; TensorFlow itself rejects this order.
+    if (controlInputs.length > 0) throw new CodecError(`data input "${input}" comes after a control input`, 'INVALID_GRAPH');
+    inputs.push(input);
   }
-  if (partial.name === '') throw new CodecError('a node has no name', 'INVALID_GRAPH');
-  const node: NodeDef = { name: partial.name, op, inputs, controlInputs, device, attr };
-  if (opaque.length > 0) node.opaque = new Uint8Array(concatBytes(opaque));
+  const node: NodeDef = { name: m.name, op: m.op ?? '', inputs, controlInputs, device: m.device ?? '', attr: attrMapFromMessage(m.attr, limits) };
+  const opaque = keptFields('NodeDef', m, ['experimentalDebugInfo', 'experimentalType']);
+  if (opaque) node.opaque = opaque;
   return node;
 }
 
-function addInput(input: string, inputs: string[], controlInputs: string[]): void {
-  if (input.startsWith('^')) {
-    controlInputs.push(input.slice(1));
-    return;
-  }
-  // The IR keeps data and control inputs apart; TensorFlow itself rejects this order.
-  if (controlInputs.length > 0) throw new CodecError(`data input "${input}" comes after a control input`, 'INVALID_GRAPH');
-  inputs.push(input);
-}
-
-function decodeVersions(r: ProtoReader, into: VersionDef | undefined): VersionDef {
-  const v: VersionDef = into ?? { producer: 0, minConsumer: 0, badConsumers: [] };
-  while (!r.eof()) {
-    const [field, wire] = r.tag();
-    if (field === 1 && wire === WIRE_VARINT) v.producer = r.int32();
-    else if (field === 2 && wire === WIRE_VARINT) v.minConsumer = r.int32();
-    else if (field === 3 && (wire === WIRE_VARINT || wire === WIRE_LEN)) {
-      const p = new ProtoReader(r.scalarSegment(wire, WIRE_VARINT));
-      while (!p.eof()) v.badConsumers.push(p.int32());
-    } else r.skip(wire);
-  }
-  return v;
+function versionsFromMessage(m: PbVersionDef): VersionDef {
+  return { producer: m.producer ?? 0, minConsumer: m.minConsumer ?? 0, badConsumers: (m.badConsumers ?? []).slice() };
 }
 
 /** Encodes a graph as a GraphDef in TensorFlow's deterministic field order. */
 export function encodeGraphDef(graph: Graph): Uint8Array {
-  return encodeGraphParts(graph.nodes(), graph.meta);
+  const nodes = graph.nodes();
+  return encodeMessage('GraphDef', graphToMessage(nodes, graph.meta), sizeHint(nodes, graph.meta));
 }
 
-/** encodeGraphDef for nodes that need not form a Graph (model.json topologies with weights stripped). */
-export function encodeGraphParts(nodes: readonly NodeDef[], meta: GraphMeta): Uint8Array {
-  const w = new ProtoWriter();
+/**
+ * Roughly the encoded size, a little over rather than under (a short hint costs one more
+ * copy of everything written so far): tensor bytes dominate; ~256 bytes per node for
+ * names, inputs and attrs, plus 3%.
+ */
+function sizeHint(nodes: readonly NodeDef[], meta: GraphMeta): number {
+  let n = 4096 + (meta.library?.raw?.length ?? 0) + (meta.opaque?.length ?? 0);
   for (const node of nodes) {
-    try {
-      w.fork();
-      writeNodeFields(w, node);
-      w.ldelim(1);
-    } catch (e) {
-      throw wrapEncode(e, node.name);
+    n += 256 + (node.opaque?.length ?? 0);
+    for (const key in node.attr) {
+      const a = node.attr[key];
+      if (a.kind === 'tensor') n += tensorSizeHint(a.value);
     }
   }
-  writeMeta(w, meta);
-  return w.finish();
+  return n + (n >> 5);
 }
 
-function wrapEncode(e: unknown, node: string): unknown {
-  if (!(e instanceof CodecError)) return e;
-  return new FileFormatError(e.code, `cannot encode node ${node}: ${e.message}`, { node, hint: 'a pass left an inconsistent tensor; this is likely a bug in the pass that made the node' });
-}
-
-export function writeNodeFields(w: ProtoWriter, node: NodeDef): void {
-  w.optString(1, node.name).optString(2, node.op);
-  for (const input of node.inputs) w.stringField(3, input);
-  for (const c of node.controlInputs) w.stringField(3, `^${c}`);
-  w.optString(4, node.device);
-  writeAttrMap(w, 5, node.attr);
-  if (node.opaque) w.raw(node.opaque);
-}
-
-function writeMeta(w: ProtoWriter, meta: GraphMeta): void {
+/**
+ * The GraphDef message of `nodes` (which need not form a Graph: model.json topologies
+ * have their weights stripped). Only non-default fields are set, as protobufjs's toObject
+ * prints every field it is given; unmodelled fields ride in `$unknowns`, written last.
+ */
+export function graphToMessage(nodes: readonly NodeDef[], meta: GraphMeta): PbGraphDef {
+  const m: PbGraphDef = { node: nodes.map(nodeToMessageChecked), ...unknowns(meta.opaque) };
   const library = libraryBytes(meta);
-  if (library) w.bytesField(2, library);
-  w.optInt32(3, meta.version);
-  if (meta.versions) {
-    const v = meta.versions;
-    w.fork().optInt32(1, v.producer).optInt32(2, v.minConsumer);
-    if (v.badConsumers.length > 0) {
-      const w2 = new ProtoWriter();
-      for (const b of v.badConsumers) w2.int32(b);
-      w.bytesField(3, w2.finish());
-    }
-    w.ldelim(4);
+  if (library) m.library = library;
+  if (meta.version) m.version = meta.version;
+  if (meta.versions) m.versions = versionsToMessage(meta.versions);
+  return m;
+}
+
+function nodeToMessageChecked(node: NodeDef): PbNodeDef {
+  try {
+    return nodeToMessage(node);
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+    throw new FileFormatError(e.code, `cannot encode node ${node.name}: ${e.message}`, { node: node.name, hint: 'a pass left an inconsistent tensor; this is likely a bug in the pass that made the node' });
   }
-  if (meta.opaque) w.raw(meta.opaque);
+}
+
+function nodeToMessage(node: NodeDef): PbNodeDef {
+  const m: PbNodeDef = { attr: attrMapToMessage(node.attr), ...unknowns(node.opaque) };
+  if (node.name) m.name = node.name;
+  if (node.op) m.op = node.op;
+  if (node.inputs.length > 0 || node.controlInputs.length > 0) m.input = [...node.inputs, ...node.controlInputs.map((c) => `^${c}`)];
+  if (node.device) m.device = node.device;
+  return m;
+}
+
+function versionsToMessage(v: VersionDef): PbVersionDef {
+  const m: PbVersionDef = {};
+  if (v.producer) m.producer = v.producer;
+  if (v.minConsumer) m.minConsumer = v.minConsumer;
+  if (v.badConsumers.length > 0) m.badConsumers = v.badConsumers;
+  return m;
 }
 
 /** Library bytes: the raw bytes when read from a .pb, else encoded from the model.json form. */

@@ -1,9 +1,14 @@
 /**
  * Our protobuf schema of TensorFlow's GraphDef family (field numbers checked against
  * tensorflow/core/framework/*.proto), loaded with protobufjs. It is a TS module rather
- * than a .proto file so it ships inside dist/. The hot binary path (graphdef.ts) is
- * hand-written; protobufjs serves the proto3-JSON forms that TensorFlow.js model.json
- * files use (modelTopology, library) and is the independent encoder in tests.
+ * than a .proto file so it ships inside dist/. protobufjs decodes and encodes the binary
+ * .pb with it (graphdef.ts) and converts the proto3-JSON forms of model.json.
+ *
+ * Fields are declared in field-number order (protobufjs also sorts them when encoding).
+ * Messages the SDK keeps but never reads (function library, debug info, full types,
+ * resource and variant values) are declared `bytes` where TensorFlow has a message: the
+ * wire form is the same (length-delimited), so they are read and written back as their
+ * exact bytes without being decoded. `optional` keeps the presence of an empty one.
  */
 import * as protobuf from 'protobufjs';
 import { DataType } from '../ir';
@@ -37,6 +42,7 @@ message ResourceHandleProto {
   repeated DtypeAndShape dtypes_and_shapes = 6;
 }
 
+// What TensorProto.variant_val holds (kept encoded there).
 message VariantTensorDataProto {
   string type_name = 1;
   bytes metadata = 2;
@@ -57,8 +63,8 @@ message TensorProto {
   repeated bool bool_val = 11 [packed = true];
   repeated double dcomplex_val = 12 [packed = true];
   repeated int32 half_val = 13 [packed = true];
-  repeated ResourceHandleProto resource_handle_val = 14;
-  repeated VariantTensorDataProto variant_val = 15;
+  repeated bytes resource_handle_val = 14; // ResourceHandleProto, kept encoded
+  repeated bytes variant_val = 15; // VariantTensorDataProto, kept encoded
   repeated uint32 uint32_val = 16 [packed = true];
   repeated uint64 uint64_val = 17 [packed = true];
 }
@@ -101,6 +107,7 @@ message FullTypeDef {
 }
 
 message NodeDef {
+  // What experimental_debug_info holds (kept encoded).
   message ExperimentalDebugInfo {
     repeated string original_node_names = 1;
     repeated string original_func_names = 2;
@@ -110,8 +117,8 @@ message NodeDef {
   repeated string input = 3;
   string device = 4;
   map<string, AttrValue> attr = 5;
-  ExperimentalDebugInfo experimental_debug_info = 6;
-  FullTypeDef experimental_type = 7;
+  optional bytes experimental_debug_info = 6; // ExperimentalDebugInfo, kept encoded
+  optional bytes experimental_type = 7; // FullTypeDef, kept encoded
 }
 
 message VersionDef {
@@ -146,27 +153,27 @@ message OpDef {
   string name = 1;
   repeated ArgDef input_arg = 2;
   repeated ArgDef output_arg = 3;
-  repeated string control_output = 20;
   repeated AttrDef attr = 4;
-  OpDeprecation deprecation = 8;
   string summary = 5;
   string description = 6;
-  bool is_commutative = 18;
+  OpDeprecation deprecation = 8;
   bool is_aggregate = 16;
   bool is_stateful = 17;
+  bool is_commutative = 18;
   bool allows_uninitialized_input = 19;
+  repeated string control_output = 20;
   bool is_distributed_communication = 21;
 }
 
 message FunctionDef {
   message ArgAttrs { map<string, AttrValue> attr = 1; }
   OpDef signature = 1;
-  map<string, AttrValue> attr = 5;
-  map<uint32, ArgAttrs> arg_attr = 7;
-  map<uint32, uint32> resource_arg_unique_id = 8;
   repeated NodeDef node_def = 3;
   map<string, string> ret = 4;
+  map<string, AttrValue> attr = 5;
   map<string, string> control_ret = 6;
+  map<uint32, ArgAttrs> arg_attr = 7;
+  map<uint32, uint32> resource_arg_unique_id = 8;
 }
 
 message GradientDef { string function_name = 1; string gradient_func = 2; }
@@ -178,12 +185,12 @@ message FunctionDefLibrary {
   repeated RegisteredGradient registered_gradients = 3;
 }
 
-// debug_info (5) is not modelled: the binary codec keeps it opaque; model.json drops it.
 message GraphDef {
   repeated NodeDef node = 1;
+  optional bytes library = 2; // FunctionDefLibrary, kept encoded
+  int32 version = 3; // deprecated by TensorFlow, kept when present
   VersionDef versions = 4;
-  int32 version = 3;
-  FunctionDefLibrary library = 2;
+  optional bytes debug_info = 5; // GraphDebugInfo, kept encoded (not written to model.json)
 }
 `;
 
@@ -195,8 +202,16 @@ export function schemaRoot(): protobuf.Root {
   return root;
 }
 
+const types = new Map<string, protobuf.Type>();
+
+/** A message type by its name in package tensorflow ("GraphDef", "NodeDef.ExperimentalDebugInfo"). */
 export function messageType(name: string): protobuf.Type {
-  return schemaRoot().lookupType(`tensorflow.${name}`);
+  let type = types.get(name);
+  if (!type) {
+    type = schemaRoot().lookupType(`tensorflow.${name}`);
+    types.set(name, type);
+  }
+  return type;
 }
 
 /** proto3-JSON conventions, as TensorFlow's MessageToJson and tfjs model.json use them. */

@@ -1,15 +1,19 @@
 /**
- * TensorProto and TensorShapeProto ⇄ TensorValue / TensorShape. Values are always
- * expanded to the full element count; `encoding` remembers how they were stored so a
- * canonical file re-encodes byte for byte.
+ * TensorProto and TensorShapeProto messages (as protobufjs decodes them) ⇄ TensorValue /
+ * TensorShape. Values are always expanded to the full element count; `encoding`
+ * remembers how they were stored so a canonical file re-encodes byte for byte.
  */
+import * as os from 'os';
 import { DataType, dtypeName, numElements } from '../ir';
 import type { TensorData, TensorShape, TensorValue } from '../ir';
-import { allocData, contentBytesPerElement, FIELD, isKnownDtype, valueFieldFor } from './dtype-fields';
-import type { ValueField } from './dtype-fields';
+import { allocData, contentBytesPerElement, isKnownDtype, VALUE_PROPS, valueFieldFor } from './dtype-fields';
+import type { ValueField, ValueProp } from './dtype-fields';
+import { CodecError, int64FromPb, keptFields, unknowns } from './pb';
+import type { PbDim, PbShape, PbTensor } from './pb';
 import { readValues, tailRepeats, writeValues } from './tensor-values';
-import { CodecError, concatBytes, expectWire, ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './wire';
-import { ProtoWriter } from './writer';
+
+// Tensor bytes are copied as-is between the file and typed arrays (TF writes little-endian).
+if (os.endianness() !== 'LE') throw new Error('amct-ts io: big-endian hosts are not supported');
 
 /** TensorFlow's limit on the rank of a tensor (TensorShape::MaxDimensions). */
 const MAX_RANK = 254;
@@ -21,118 +25,67 @@ export interface DecodeLimits {
 
 export const DEFAULT_LIMITS: DecodeLimits = { maxTensorBytes: 2 ** 30 };
 
-export function decodeShape(r: ProtoReader): TensorShape {
+export function shapeFromMessage(m: PbShape | null | undefined): TensorShape {
+  const dimList = m?.dim ?? [];
+  if (dimList.length > MAX_RANK) throw new CodecError(`shape has more than ${MAX_RANK} dimensions`);
   const dims: number[] = [];
   const names: (string | undefined)[] = [];
-  let unknownRank = false;
-  while (!r.eof()) {
-    const [field, wire] = r.tag();
-    if (field === 2) {
-      expectWire(field, wire, WIRE_LEN);
-      const d = r.sub();
-      let size: number | bigint = 0;
-      let name: string | undefined;
-      while (!d.eof()) {
-        const [f, w] = d.tag();
-        if (f === 1 && w === WIRE_VARINT) size = d.int64();
-        else if (f === 2 && w === WIRE_LEN) name = d.string() || undefined;
-        else d.skip(w);
-      }
-      if (typeof size === 'bigint' || size < -1) throw new CodecError(`dimension ${size} is not a valid size (must be -1 or more)`);
-      if (dims.length >= MAX_RANK) throw new CodecError(`shape has more than ${MAX_RANK} dimensions`);
-      dims.push(size);
-      names.push(name);
-    } else if (field === 3 && wire === WIRE_VARINT) {
-      unknownRank = r.bool();
-    } else {
-      r.skip(wire);
-    }
+  for (const d of dimList) {
+    const size = int64FromPb(d.size);
+    if (typeof size === 'bigint' || size < -1) throw new CodecError(`dimension ${size} is not a valid size (must be -1 or more)`);
+    dims.push(size);
+    names.push(d.name || undefined);
   }
   const shape: TensorShape = { dims };
-  if (unknownRank) shape.unknownRank = true;
+  if (m?.unknownRank) shape.unknownRank = true;
   if (names.some((n) => n !== undefined)) shape.dimNames = names;
   return shape;
 }
 
-export function writeShapeFields(w: ProtoWriter, shape: TensorShape): void {
-  shape.dims.forEach((size, i) => {
-    w.fork().optInt64(1, size).optString(2, shape.dimNames?.[i]).ldelim(2);
-  });
-  w.optBool(3, shape.unknownRank);
-}
-
-interface RawField {
-  field: number;
-  wire: number;
-  /** The whole field, tag included (for opaque storage). */
-  bytes: Uint8Array;
-  /** The value: a length-delimited payload, or the bytes of one scalar. */
-  payload: Uint8Array;
-}
-
-interface RawTensor {
-  dtype: number;
-  shape: TensorShape;
-  version: number;
-  content?: Uint8Array;
-  /** Fields besides dtype, shape and version, in file order. */
-  raws: RawField[];
-}
-
-function readRaw(r: ProtoReader): RawTensor {
-  const t: RawTensor = { dtype: 0, shape: { dims: [] }, version: 0, raws: [] };
-  while (!r.eof()) {
-    const start = r.pos;
-    const [field, wire] = r.tag();
-    if (field === FIELD.dtype && wire === WIRE_VARINT) t.dtype = r.int32();
-    else if (field === FIELD.shape && wire === WIRE_LEN) t.shape = decodeShape(r.sub());
-    else if (field === FIELD.version && wire === WIRE_VARINT) t.version = r.int32();
-    else {
-      const valueStart = r.pos;
-      const payload = wire === WIRE_LEN ? r.bytes() : (r.skip(wire), r.buf.subarray(valueStart, r.pos));
-      t.raws.push({ field, wire, bytes: r.buf.subarray(start, r.pos), payload });
-      if (field === FIELD.content && wire === WIRE_LEN) t.content = payload;
-    }
-  }
-  return t;
-}
-
-const ELEMENT_WIRE: Record<ValueField['kind'], number> = { f32: WIRE_FIXED32, f64: WIRE_FIXED64, i32: WIRE_VARINT, u32: WIRE_VARINT, i64: WIRE_VARINT, u64: WIRE_VARINT, bool: WIRE_VARINT, bytes: WIRE_LEN };
-
-/** Payloads of the value field: packed runs or single (unpacked) elements, all concatenable. */
-function valueSegments(raws: RawField[], vf: ValueField): Uint8Array[] {
-  return raws
-    .filter((x) => x.field === vf.field)
-    .map((x) => {
-      if (x.wire !== WIRE_LEN && x.wire !== ELEMENT_WIRE[vf.kind]) throw new CodecError(`tensor field ${x.field} has wire type ${x.wire}`);
-      return x.payload;
+/** Only non-default fields are set: protobufjs's toObject (model.json) prints every field it is given. */
+export function shapeToMessage(shape: TensorShape): PbShape {
+  const m: PbShape = {};
+  if (shape.dims.length > 0) {
+    m.dim = shape.dims.map((size, i) => {
+      const d: PbDim = {};
+      if (size !== 0) d.size = size;
+      const name = shape.dimNames?.[i];
+      if (name) d.name = name;
+      return d;
     });
-}
-
-export function decodeTensor(r: ProtoReader, limits: DecodeLimits = DEFAULT_LIMITS): TensorValue {
-  const raw = readRaw(r);
-  if (!isKnownDtype(raw.dtype)) throw new CodecError(`tensor has unknown dtype ${raw.dtype}`, 'UNSUPPORTED_DTYPE');
-  const dtype = raw.dtype as DataType;
-  const vf = valueFieldFor(dtype);
-  const t: TensorValue = { dtype, shape: raw.shape, data: new Uint8Array(0) };
-  if (raw.version) t.versionNumber = raw.version;
-  // Resource, variant, float8, int4 ...: the values are kept whole, unread.
-  if (!vf) return withOpaque(t, raw.raws);
-  const count = checkedCount(dtype, raw.shape, vf, limits);
-  if (vf.kind !== 'bytes' && raw.content && raw.content.length > 0) {
-    // TensorFlow reads tensor_content first and ignores any typed values beside it.
-    t.data = fromContent(dtype, raw.content, count);
-    t.encoding = { kind: 'content' };
-    return withOpaque(t, raw.raws.filter((x) => x.field !== FIELD.content));
   }
-  const segments = valueSegments(raw.raws, vf);
-  t.encoding = { kind: 'values', storedCount: readValues(vf, segments, count, t) };
-  return withOpaque(t, raw.raws.filter((x) => x.field !== vf.field && x.field !== FIELD.content));
+  if (shape.unknownRank) m.unknownRank = true;
+  return m;
 }
 
-/** Fields not modelled, in file order, copied out so the file buffer can be freed. */
-function withOpaque(t: TensorValue, raws: { bytes: Uint8Array }[]): TensorValue {
-  if (raws.length > 0) t.opaque = new Uint8Array(concatBytes(raws.map((x) => x.bytes)));
+export function tensorFromMessage(m: PbTensor, limits: DecodeLimits = DEFAULT_LIMITS): TensorValue {
+  const dtype = m.dtype ?? 0;
+  if (!isKnownDtype(dtype)) throw new CodecError(`tensor has unknown dtype ${dtype}`, 'UNSUPPORTED_DTYPE');
+  const shape = shapeFromMessage(m.tensorShape);
+  const t: TensorValue = { dtype, shape, data: new Uint8Array(0) };
+  if (m.versionNumber) t.versionNumber = m.versionNumber;
+  const vf = valueFieldFor(dtype);
+  // Resource, variant, float8, int4 ...: the values are kept whole, unread.
+  if (!vf) return withOpaque(t, m, VALUE_PROPS);
+  const count = checkedCount(dtype, shape, vf, limits);
+  const content = m.tensorContent;
+  if (vf.kind !== 'bytes' && content && content.length > 0) {
+    // TensorFlow reads tensor_content first and ignores any typed values beside it.
+    t.data = fromContent(dtype, content, count);
+    t.encoding = { kind: 'content' };
+    return withOpaque(t, m, ALL_BUT.get('tensorContent')!);
+  }
+  t.encoding = { kind: 'values', storedCount: readValues(vf, m[vf.prop], count, t) };
+  return withOpaque(t, m, ALL_BUT.get(vf.prop)!);
+}
+
+/** For each value field, the others: those that become `opaque` when it holds the values. */
+const ALL_BUT = new Map(VALUE_PROPS.map((p) => [p, VALUE_PROPS.filter((q) => q !== p)]));
+
+/** Fields not modelled (and unknown ones), re-encoded as they were into `opaque`. */
+function withOpaque(t: TensorValue, m: PbTensor, props: readonly ValueProp[]): TensorValue {
+  const opaque = keptFields('TensorProto', m, props);
+  if (opaque) t.opaque = opaque;
   return t;
 }
 
@@ -147,6 +100,7 @@ function checkedCount(dtype: DataType, shape: TensorShape, vf: ValueField, limit
   return count;
 }
 
+/** One copy of tensor_content (a view into the file) into a fresh, aligned typed array. */
 function fromContent(dtype: DataType, content: Uint8Array, count: number): TensorData {
   const per = contentBytesPerElement(dtype)!;
   if (content.length !== count * per) {
@@ -158,19 +112,26 @@ function fromContent(dtype: DataType, content: Uint8Array, count: number): Tenso
   return data;
 }
 
-/** Writes the fields of a TensorProto (the caller frames the message). */
-export function writeTensorFields(w: ProtoWriter, t: TensorValue): void {
-  w.optInt32(FIELD.dtype, t.dtype);
-  w.fork();
-  writeShapeFields(w, t.shape);
-  w.ldelim(FIELD.shape);
-  w.optInt32(FIELD.version, t.versionNumber);
+/** A TensorProto message for protobufjs; tensor bytes are passed as views, copied once by its writer. */
+export function tensorToMessage(t: TensorValue): PbTensor {
+  // tensor_shape is always set (TensorFlow writes it for scalars too); opaque fields go last.
+  const m: PbTensor = { tensorShape: shapeToMessage(t.shape), ...unknowns(t.opaque) };
+  if (t.dtype) m.dtype = t.dtype;
+  if (t.versionNumber) m.versionNumber = t.versionNumber;
   const vf = valueFieldFor(t.dtype);
-  if (vf) writeTensorValues(w, t, vf);
-  if (t.opaque) w.raw(t.opaque);
+  if (vf) setValues(m, t, vf);
+  return m;
 }
 
-function writeTensorValues(w: ProtoWriter, t: TensorValue, vf: ValueField): void {
+/** About the bytes `t` takes encoded: all of `data` as tensor_content, or its stored values (≤ 10 bytes each). */
+export function tensorSizeHint(t: TensorValue): number {
+  const enc = t.encoding;
+  let n = 32 + (t.opaque?.length ?? 0) + (enc?.kind === 'values' ? Math.min(t.data.byteLength, enc.storedCount * 10) : t.data.byteLength);
+  for (const s of t.strings ?? []) n += s.length + 2;
+  return n;
+}
+
+function setValues(m: PbTensor, t: TensorValue, vf: ValueField): void {
   const count = numElements(t.shape);
   // No values at all means zeros to TensorFlow; model.json topologies use it for Consts whose values are weights.
   if (t.encoding?.kind === 'values' && t.encoding.storedCount === 0 && t.data.length === 0 && !t.strings?.length) return;
@@ -178,7 +139,7 @@ function writeTensorValues(w: ProtoWriter, t: TensorValue, vf: ValueField): void
     const strings = t.strings ?? [];
     if (strings.length !== count) throw new CodecError(`DT_STRING tensor of shape [${t.shape.dims}] has ${strings.length} strings`, 'INVALID_GRAPH');
     const stored = t.encoding?.kind === 'values' && tailRepeats(t, vf, t.encoding.storedCount) ? t.encoding.storedCount : count;
-    for (let i = 0; i < stored; i++) w.bytesField(vf.field, strings[i]);
+    if (stored > 0) m.stringVal = strings.slice(0, stored);
     return;
   }
   const values = count * vf.perElement;
@@ -187,8 +148,8 @@ function writeTensorValues(w: ProtoWriter, t: TensorValue, vf: ValueField): void
   }
   const enc = t.encoding;
   if (enc?.kind === 'values' && tailRepeats(t, vf, enc.storedCount)) {
-    writeValues(w, vf, t.data, enc.storedCount);
+    writeValues(m, vf, t.data, enc.storedCount);
   } else if (t.data.length > 0) {
-    w.bytesField(FIELD.content, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    m.tensorContent = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   }
 }

@@ -1,80 +1,46 @@
 /**
- * The typed repeated fields of TensorProto (float_val, int_val, ...). TensorFlow may
- * store fewer values than elements: the last stored value repeats to fill the shape
- * (none stored means zeros), so a zero tensor of shape [64] is `float_val: 0`.
+ * The typed repeated value fields of TensorProto (float_val, int_val, ...) ⇄ typed arrays.
+ * TensorFlow may store fewer values than elements: the last stored value repeats to fill
+ * the shape (none stored means zeros), so a zero tensor of shape [64] is `float_val: 0`.
  */
 import type { TensorData, TensorValue } from '../ir';
 import { allocData } from './dtype-fields';
 import type { ValueField } from './dtype-fields';
-import { CodecError, concatBytes, ProtoReader } from './wire';
-import { ProtoWriter, varintSize } from './writer';
+import { bigintFromPb, CodecError, int64ToPb } from './pb';
+import type { PbInt64, PbTensor } from './pb';
 
 /**
- * Decodes the stored values into `t.data` (or `t.strings`), expanded to `count`
+ * Puts the values protobufjs decoded into `t.data` (or `t.strings`), expanded to `count`
  * elements; returns how many values were stored.
  */
-export function readValues(vf: ValueField, segments: Uint8Array[], count: number, t: TensorValue): number {
+export function readValues(vf: ValueField, stored: ArrayLike<unknown> | undefined, count: number, t: TensorValue): number {
+  const values = stored ?? [];
   const total = count * vf.perElement;
+  checkStored(values.length, total);
   if (vf.kind === 'bytes') {
-    const stored = segments.map((s) => new Uint8Array(s)); // copies: the file buffer can be freed
-    checkStored(stored.length, total);
-    const strings = stored.slice();
-    const last = stored.length > 0 ? stored[stored.length - 1] : new Uint8Array(0);
+    // Copies: protobufjs hands out views into the file, which can then be freed.
+    const strings = Array.from(values as ArrayLike<Uint8Array>, (s) => new Uint8Array(s));
+    const last = strings.length > 0 ? strings[strings.length - 1] : new Uint8Array(0);
     while (strings.length < total) strings.push(last);
     t.strings = strings;
-    return stored.length;
+    return values.length;
   }
-  const payload = concatBytes(segments);
+  if (values.length % vf.perElement !== 0) throw new CodecError('complex tensor values must come in (real, imaginary) pairs');
   const data = allocData(t.dtype, total);
-  const stored = vf.kind === 'f32' || vf.kind === 'f64' ? readFixed(payload, data, vf.kind === 'f32' ? 4 : 8) : readVarints(vf, payload, data);
-  checkStored(stored, total);
-  if (stored % vf.perElement !== 0) throw new CodecError('complex tensor values must come in (real, imaginary) pairs');
-  fillTail(data, stored, vf.perElement);
+  if (vf.kind === 'i64' || vf.kind === 'u64') {
+    const big = data as BigInt64Array | BigUint64Array;
+    for (let i = 0; i < values.length; i++) big[i] = bigintFromPb(values[i] as PbInt64, vf.kind === 'u64');
+  } else {
+    // A typed array's set() converts as TensorFlow's casts do (booleans to 0/1, int_val wrapped to int8 ...).
+    (data as Float32Array).set(values as ArrayLike<number>);
+  }
+  fillTail(data, values.length, vf.perElement);
   t.data = data;
-  return stored;
+  return values.length;
 }
 
 function checkStored(stored: number, total: number): void {
   if (stored > total) throw new CodecError(`tensor stores ${stored} values but its shape holds only ${total}`);
-}
-
-function readFixed(payload: Uint8Array, data: TensorData, size: number): number {
-  if (payload.length % size !== 0) throw new CodecError(`packed ${size * 8}-bit values: ${payload.length} bytes is not a multiple of ${size}`);
-  const n = payload.length / size;
-  if (n > data.length) return n; // reported by checkStored
-  new Uint8Array(data.buffer, 0, payload.length).set(payload);
-  return n;
-}
-
-function countVarints(payload: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < payload.length; i++) if (payload[i] < 0x80) n++;
-  if (payload.length > 0 && payload[payload.length - 1] >= 0x80) throw new CodecError('packed varints end mid-value');
-  return n;
-}
-
-function readVarints(vf: ValueField, payload: Uint8Array, data: TensorData): number {
-  const n = countVarints(payload);
-  if (n > data.length) return n;
-  const r = new ProtoReader(payload);
-  switch (vf.kind) {
-    case 'i32':
-      for (let i = 0; i < n; i++) (data as Int32Array)[i] = r.int32();
-      break;
-    case 'u32':
-      for (let i = 0; i < n; i++) (data as Uint32Array)[i] = r.uint32();
-      break;
-    case 'bool':
-      for (let i = 0; i < n; i++) (data as Uint8Array)[i] = r.bool() ? 1 : 0;
-      break;
-    case 'i64':
-    case 'u64':
-      for (let i = 0; i < n; i++) (data as BigInt64Array)[i] = BigInt(r.uint64());
-      break;
-    default:
-      throw new CodecError(`internal: ${vf.kind} is not a varint kind`);
-  }
-  return n;
 }
 
 /** Repeats the last stored value (or pair, for complex) over the rest of `data`. */
@@ -118,15 +84,20 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Writes the first `stored` values of `data` as the packed field `vf.field`. */
-export function writeValues(w: ProtoWriter, vf: ValueField, data: TensorData, stored: number): void {
+/**
+ * Sets the first `stored` values of `data` as the field `vf.prop`. protobufjs packs typed
+ * arrays as they are; 64-bit integers need a per-value conversion (it knows no bigint),
+ * and bools become booleans for the proto3-JSON form.
+ */
+export function writeValues(m: PbTensor, vf: ValueField, data: TensorData, stored: number): void {
   if (stored === 0) return;
-  if (vf.kind === 'f32' || vf.kind === 'f64') {
-    w.bytesField(vf.field, new Uint8Array(data.buffer, data.byteOffset, stored * data.BYTES_PER_ELEMENT));
-    return;
+  const prefix = data.subarray(0, stored);
+  const target = m as Record<string, unknown>;
+  if (vf.kind === 'i64' || vf.kind === 'u64') {
+    target[vf.prop] = Array.from(prefix as BigInt64Array, (v) => int64ToPb(v, vf.kind === 'u64'));
+  } else if (vf.kind === 'bool') {
+    target[vf.prop] = Array.from(prefix as Uint8Array, Boolean); // toObject (model.json) must see booleans
+  } else {
+    target[vf.prop] = prefix;
   }
-  const get = (i: number) => data[i] as number | bigint;
-  let size = 0;
-  for (let i = 0; i < stored; i++) size += varintSize(get(i));
-  w.packedVarints(vf.field, stored, get, size);
 }

@@ -1,13 +1,15 @@
 /**
  * model.json's modelTopology (a GraphDef in proto3 JSON) ⇄ IR nodes. protobufjs turns
- * the JSON into GraphDef bytes and back, so the binary codec stays the single path
- * into the IR and both formats decode identically.
+ * the JSON into a GraphDef message (fromObject) and back (toObject); the message ⇄ IR
+ * conversion is the one the .pb codec uses, so both formats decode identically.
  */
+import type * as protobuf from 'protobufjs';
 import { FileFormatError } from '../errors';
 import type { ErrorContext } from '../errors';
 import { DataType, Graph } from '../ir';
 import type { GraphMeta, NodeDef } from '../ir';
-import { decodeGraphDef, encodeGraphParts } from './graphdef';
+import { graphFromMessage, graphToMessage } from './graphdef';
+import type { PbGraphDef } from './pb';
 import { JSON_OPTIONS, libraryBytesToJson, libraryJsonToBytes, messageType } from './schema';
 
 export type JsonNode = { name?: unknown; op?: unknown; attr?: Record<string, JsonAttr> } & Record<string, unknown>;
@@ -59,16 +61,15 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
     return { ...node, attr: { ...node.attr, value: { tensor: { dtype: tensor.dtype } } } };
   });
   const { library, ...rest } = topology;
-  let bytes: Uint8Array;
+  let message: PbGraphDef;
   try {
-    const type = messageType('GraphDef');
-    bytes = type.encode(type.fromObject({ ...rest, node: nodes })).finish();
+    message = messageType('GraphDef').fromObject({ ...rest, node: nodes }) as PbGraphDef;
   } catch (e) {
     throw malformed(`modelTopology does not match the GraphDef schema: ${(e as Error).message}`, { ...ctx, cause: e });
   }
   let graph: Graph;
   try {
-    graph = decodeGraphDef(bytes, { file: ctx.file });
+    graph = graphFromMessage(message, { file: ctx.file });
   } catch (e) {
     const err = e as FileFormatError;
     if (err.code !== 'PROTOBUF_MALFORMED') throw e;
@@ -88,9 +89,9 @@ function libraryRaw(library: unknown, ctx: ErrorContext): Uint8Array {
 
 /** The proto3-JSON modelTopology of `nodes` (Const values already stripped by the caller). */
 export function nodesToTopology(nodes: readonly NodeDef[], meta: GraphMeta): Record<string, unknown> {
-  const bytes = encodeGraphParts(nodes, { versions: meta.versions, version: meta.version });
-  const type = messageType('GraphDef');
-  const topology = type.toObject(type.decode(bytes), JSON_OPTIONS) as Record<string, unknown>;
+  // Without library (added below, as JSON) and opaque fields (debug info is not written to model.json).
+  const message = graphToMessage(nodes, { versions: meta.versions, version: meta.version });
+  const topology = messageType('GraphDef').toObject(message as protobuf.Message, JSON_OPTIONS) as Record<string, unknown>;
   for (const node of (topology.node ?? []) as JsonNode[]) for (const a of Object.values(node.attr ?? {})) shortenFloats(a);
   if (meta.library) topology.library = meta.library.json ?? (meta.library.raw ? libraryBytesToJson(meta.library.raw) : {});
   return topology;
