@@ -21,5 +21,5 @@ export type { CalibrationSettings, InsertedCalibration } from './insert-calibrat
 export { planLayer, constBehind } from './ascend/plan';
 export type { LayerPlan, ActivationQuant, WeightQuant, BiasQuant } from './ascend/plan';
 export { emitAscend } from './ascend/emit';
-export type { EmitReport } from './ascend/emit';
+export type { EmitReport, EmittedRole } from './ascend/emit';
 export { ASCEND_OPS } from './ascend/ops';

@@ -32,12 +32,17 @@ export function ascendWeightQuantSpec(name: string, weightInt8: string, offsetW:
   };
 }
 
+/**
+ * The op knows two layouts: "NCHW" (channels on axis 1) and "NHWC" (channels last), so
+ * the layer's own format is folded into one of them (NDHWC → NHWC, NCDHW → NCHW).
+ */
 export function ascendDequantSpec(name: string, deqScale: string, ksize: [number, number], dataFormat: string): NodeSpec {
+  const format = dataFormat.startsWith('NC') ? 'NCHW' : 'NHWC';
   return {
     name,
     op: 'AscendDequant',
     inputs: [deqScale],
-    attr: { T: attr.type(DataType.DT_FLOAT), ksize: attr.ints(ksize), data_format: attr.str(dataFormat) },
+    attr: { T: attr.type(DataType.DT_FLOAT), ksize: attr.ints(ksize), data_format: attr.str(format) },
   };
 }
 

@@ -23,6 +23,12 @@ export interface WeightQuant {
   weightInt8: Int8Array;
   weightShape: number[];
   offsetW: Int8Array;
+  /**
+   * Shape of the offset_w Const: the weight's rank, 1 except on the channel axis, so it
+   * broadcasts against the weight the way Huawei's AscendWeightQuant reads it
+   * ([1,1,1,C] for HWIO; [1,1,C,1] for HWCM/HWOI, its "transposed" case).
+   */
+  offsetShape: number[];
 }
 
 export interface BiasQuant {
@@ -74,16 +80,32 @@ function foldableBias(graph: Graph, layer: NodeDef): { biasAdd: NodeDef; biasCon
 function weightScales(layer: LayerCandidate, record: LayerRecord, weight: TensorValue): Float32Array {
   const channels = layer.outputChannels ?? weight.shape.dims[layer.weightChannelAxis ?? weight.shape.dims.length - 1];
   const n = record.scaleW.length;
+  if (n === 0) {
+    throw new RecordError('RECORD_MODEL_MISMATCH', `layer ${layer.name} has no scale_w in the record, but its weight must be quantized`, {
+      layer: layer.name,
+      hint: 'the record was made for another model or by hand without scale_w; calibrate this model again',
+    });
+  }
   if (n !== 1 && n !== channels) {
     throw new RecordError('RECORD_MODEL_MISMATCH', `layer ${layer.name} has ${n} scale_w values in the record but ${channels} output channels in the model`, {
       layer: layer.name,
-      hint: 'the record was made for another model; calibrate this model again',
+      hint: 'scale_w holds 1 value (per tensor) or one per output channel; the record was made for another model, calibrate this model again',
     });
   }
-  if (n === 0) {
-    throw new RecordError('RECORD_MODEL_MISMATCH', `layer ${layer.name} has no scale_w in the record`, { layer: layer.name, hint: 'calibrate this model again' });
-  }
   return Float32Array.from(record.scaleW);
+}
+
+/** shift_bit of the record as shift_n per scale_w entry (0 when absent), checked like scale_w. */
+function shiftBits(layer: LayerCandidate, record: LayerRecord, count: number): Float32Array {
+  const bits = record.shiftBit;
+  if (bits.length === 0) return new Float32Array(count);
+  if (bits.length !== 1 && bits.length !== count) {
+    throw new RecordError('RECORD_MODEL_MISMATCH', `layer ${layer.name} has ${bits.length} shift_bit values but ${count} scale_w values`, {
+      layer: layer.name,
+      hint: 'shift_bit holds 1 value or one per scale_w value',
+    });
+  }
+  return bits.length === count ? Float32Array.from(bits) : new Float32Array(count).fill(bits[0]);
 }
 
 /** scale_w per output element of the layer (depthwise with multiplier M > 1 repeats each). */
@@ -100,12 +122,15 @@ function planWeights(graph: Graph, layer: LayerCandidate, node: NodeDef, rec: La
   }
   const w = attrTensor(wConst);
   const scaleW = weightScales(layer, rec, w);
+  const shifts = shiftBits(layer, rec, scaleW.length);
   const axis = scaleW.length === 1 ? undefined : layer.weightChannelAxis;
+  const dims = w.shape.dims;
   plan.weight = {
     weightConst: wConst.name,
-    weightInt8: quantizeWeights(toFloat32(w), w.shape.dims, scaleW, axis),
-    weightShape: [...w.shape.dims],
+    weightInt8: quantizeWeights(toFloat32(w), dims, scaleW, axis),
+    weightShape: [...dims],
     offsetW: new Int8Array(scaleW.length),
+    offsetShape: dims.map((_, i) => (i === axis ? scaleW.length : 1)),
   };
   const perOutput = scalesPerOutput(layer, scaleW, w);
   const bias = foldableBias(graph, node);
@@ -113,16 +138,26 @@ function planWeights(graph: Graph, layer: LayerCandidate, node: NodeDef, rec: La
     const b = toFloat32(attrTensor(bias.biasConst));
     plan.bias = { biasAdd: bias.biasAdd.name, biasConst: bias.biasConst.name, biasInt32: quantizeBias(b, rec.scaleD, perOutput, layer.name) };
   }
-  plan.deqScale = packDeqScale(rec.scaleD, perOutput);
+  plan.deqScale = packDeqScale(rec.scaleD, perOutput, scalesPerOutput(layer, shifts, w));
+}
+
+/**
+ * The activations a layer quantizes: every record key of the layer, except that tensor
+ * quantization (MaxPool/Add) covers only the inputs the record names (tensor_quantize
+ * may list one input of an Add).
+ */
+function activationsOf(layer: LayerCandidate, records: Map<string, LayerRecord>): ActivationQuant[] {
+  const all = recordKeysOf(layer).map((key, i) => ({ key, inputIndex: layer.dataInputs[i] }));
+  const present = layer.kind === 'tensor' ? all.filter((a) => records.has(a.key)) : [];
+  return (present.length > 0 ? present : all).map(({ key, inputIndex }) => {
+    const r = recordOf(records, key, layer.name);
+    return { key, inputIndex, scaleD: r.scaleD, offsetD: r.offsetD };
+  });
 }
 
 export function planLayer(graph: Graph, layer: LayerCandidate, records: Map<string, LayerRecord>): LayerPlan {
   const node = graph.getNode(layer.name);
-  const keys = recordKeysOf(layer);
-  const activations = keys.map((key, i) => {
-    const r = recordOf(records, key, layer.name);
-    return { key, inputIndex: layer.dataInputs[i], scaleD: r.scaleD, offsetD: r.offsetD };
-  });
+  const activations = activationsOf(layer, records);
   const plan: LayerPlan = {
     layer,
     activations,

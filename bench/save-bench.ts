@@ -1,0 +1,140 @@
+/**
+ * saveModel benchmark on nsfwjs mobilenet_v2_mid (the largest real model we can make a
+ * record for: 64 quantizable layers incl. depthwise, residual Adds, AvgPool, MatMul).
+ *
+ * 1. saveModel(.pb) time against a bare decode + encode of the same .pb bytes: protobufjs
+ *    GraphDef.decode + encode with the same schema, and our decodeGraphDef + encodeGraphDef.
+ *    saveModel also reads the record, prepares, plans, emits, validates and writes two
+ *    files atomically (with fsync), so the ratio is the cost of all that on top of the codec.
+ * 2. Session time of the quantized graph against the float graph on the same input, per
+ *    backend: the price of simulating the Ascend ops with tfjs ops.
+ * Medians of interleaved runs measured in this one process; nothing is asserted.
+ *
+ *   npx ts-node --transpile-only bench/save-bench.ts [saveRuns=7] [wasmRuns=15] [cpuRuns=3]
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { saveModel } from '../src/api/save-model';
+import type { Graph } from '../src/ir';
+import { decodeGraphDef, encodeGraphDef, graphFromArtifacts, loadGraph, saveGraph } from '../src/io';
+import { messageType } from '../src/io/schema';
+import { emitAscend, findLayers, planLayer, prepareGraph, recordKeysOf } from '../src/passes';
+import { readRecord } from '../src/record';
+import { BackendName, Session } from '../src/runtime';
+import { calibrate, cosine, writeRecordFile } from '../__tests__/api/save-fixtures';
+import { nsfwjsArtifacts } from '../__tests__/helpers/models';
+
+const SAVE_RUNS = Number(process.argv[2] ?? 7);
+const RUNS: Record<string, number> = { wasm: Number(process.argv[3] ?? 15), cpu: Number(process.argv[4] ?? 3) };
+const WARMUP = 2;
+const OUTPUT = 'Identity';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Medians of `fns` timed in alternation, so load from other processes falls on all alike. */
+async function interleaved(runs: number, fns: (() => Promise<unknown>)[]): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) for (const fn of fns) await fn();
+  const ms: number[][] = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      ms[k].push(performance.now() - t0);
+    }
+  }
+  return ms.map(median);
+}
+
+/** A deterministic 1×224×224×3 image in [0, 1] (smooth gradients plus a pattern). */
+function image(seed: number): { input: { data: Float32Array; shape: number[] } } {
+  const data = new Float32Array(224 * 224 * 3);
+  for (let i = 0; i < data.length; i++) {
+    const p = (i / 3) | 0;
+    data[i] = 0.5 + 0.25 * Math.sin((p % 224) / (17 + seed)) + 0.2 * Math.cos(p / 224 / (11 + (i % 3) + seed)) + (((i * 2654435761 + seed) % 1000) / 1000 - 0.5) * 0.1;
+  }
+  return { input: { data, shape: [1, 224, 224, 3] } };
+}
+
+async function benchSave(dir: string, pb: string, record: string): Promise<void> {
+  const bytes = new Uint8Array(fs.readFileSync(pb));
+  const T = messageType('GraphDef');
+  let k = 0;
+  const [save, ours, bare] = await interleaved(SAVE_RUNS, [
+    () => saveModel(pb, [OUTPUT], record, path.join(dir, `run${k++ % 2}`)),
+    async () => encodeGraphDef(decodeGraphDef(bytes)),
+    async () => T.encode(T.decode(bytes)).finish(),
+  ]);
+  console.log(`\nsaveModel vs decode + encode of the same ${(bytes.length / 2 ** 20).toFixed(1)} MB .pb (median of ${SAVE_RUNS}, ${WARMUP} warm-ups)`);
+  console.log(`  saveModel (read .pb + record, prepare, plan, emit, write .pb + .json) ${save.toFixed(1).padStart(8)} ms`);
+  console.log(`  decodeGraphDef + encodeGraphDef                                     ${ours.toFixed(1).padStart(8)} ms   saveModel / this = ${(save / ours).toFixed(2)}x`);
+  console.log(`  protobufjs GraphDef.decode + encode (bare)                          ${bare.toFixed(1).padStart(8)} ms   saveModel / this = ${(save / bare).toFixed(2)}x`);
+}
+
+/** saveModel's steps timed one by one (medians), to show where its time goes. */
+async function phases(pb: string, record: string): Promise<void> {
+  const names = ['loadGraph', 'readRecord', 'prepare + findLayers', 'planLayer (weights, bias)', 'emitAscend', 'validate', 'encodeGraphDef'];
+  const ms: number[][] = names.map(() => []);
+  for (let run = 0; run < SAVE_RUNS; run++) {
+    const t = [performance.now()];
+    const g = await loadGraph(pb);
+    t.push(performance.now());
+    const records = await readRecord(record);
+    t.push(performance.now());
+    prepareGraph(g);
+    const layers = findLayers(g).filter((c) => recordKeysOf(c).some((k) => records.has(k)));
+    t.push(performance.now());
+    const plans = layers.map((c) => planLayer(g, c, records));
+    t.push(performance.now());
+    emitAscend(g, plans, [OUTPUT]);
+    t.push(performance.now());
+    g.validate();
+    t.push(performance.now());
+    encodeGraphDef(g);
+    t.push(performance.now());
+    names.forEach((_, i) => ms[i].push(t[i + 1] - t[i]));
+  }
+  console.log('  where the time goes (medians):');
+  names.forEach((n, i) => console.log(`    ${n.padEnd(28)} ${median(ms[i]).toFixed(1).padStart(7)} ms`));
+}
+
+async function benchSessions(float: Graph, int8: Graph): Promise<void> {
+  const feeds = image(3);
+  console.log('\nSession.run, quantized vs float graph, same 1×224×224×3 input');
+  for (const backend of ['wasm', 'cpu'] as BackendName[]) {
+    const f = await Session.create(float, { backend });
+    const q = await Session.create(int8, { backend });
+    const [a, b] = [await f.run(OUTPUT, feeds), await q.run(OUTPUT, feeds)];
+    const [tf, tq] = await interleaved(RUNS[backend], [() => f.run(OUTPUT, feeds), () => q.run(OUTPUT, feeds)]);
+    console.log(`  ${backend.padEnd(5)} (${RUNS[backend]} runs): float ${tf.toFixed(1)} ms, INT8 ${tq.toFixed(1)} ms, ratio ${(tq / tf).toFixed(2)}x; output cosine ${cosine(a.data as Float32Array, b.data as Float32Array).toFixed(5)}`);
+    f.dispose();
+    q.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amct-save-bench-'));
+  try {
+    const { modelJson, weightData } = nsfwjsArtifacts();
+    const float = graphFromArtifacts(modelJson, weightData);
+    const pb = path.join(dir, 'mobilenet_v2_mid.pb');
+    await saveGraph(float, pb);
+    const t0 = performance.now();
+    const records = await calibrate(float, [image(1), image(2)], { tensors: true, backend: 'wasm' });
+    const record = await writeRecordFile(dir, records);
+    console.log(`nsfwjs mobilenet_v2_mid: ${float.size} nodes; record of ${records.length} keys from min/max of 2 inputs (${(performance.now() - t0).toFixed(0)} ms)`);
+    const result = await saveModel(pb, [OUTPUT], record, path.join(dir, 'deploy'));
+    const int8 = await loadGraph(result.quantizedPb);
+    console.log(`quantized: ${result.layers.length} layers, ${int8.size} nodes, .pb ${(fs.statSync(result.quantizedPb).size / 2 ** 20).toFixed(2)} MB (float ${(fs.statSync(pb).size / 2 ** 20).toFixed(2)} MB)`);
+    await benchSave(dir, pb, record);
+    await phases(pb, record);
+    await benchSessions(float, int8);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+/**
+ * saveModel / convertModel (SPEC §1, §6): the deployable INT8 graph of a float model.
+ *
+ *   read the ORIGINAL model → refuse one already holding calibration or Ascend ops →
+ *   check outputs → read the record → the same fusions quantizeModel made (do_fusion,
+ *   minus the layers whose record says skip_fusion) → find layers → map record keys to
+ *   them → plan every layer (all numbers; a bad record fails before any edit) → emit →
+ *   give outputs their names back → validate → write `<savePath>_quantized.pb` and
+ *   `<savePath>_quant.json`, each atomically. The input files are never written.
+ *
+ * saveModel takes the record the calibration wrote; convertModel one the user wrote by
+ * hand. They share everything but the wording of errors.
+ */
+import * as path from 'path';
+import { QuantizeError } from '../errors';
+import type { Graph } from '../ir';
+import { assertNotInput, loadGraph, saveGraph, writeFileAtomic } from '../io';
+import { log } from '../log';
+import { emitAscend, findLayers, findQuantizationNodes, planLayer, prepareGraph } from '../passes';
+import { readRecord } from '../record';
+import { checkOutputs, OutputTracker } from './save-outputs';
+import { QuantJsonBuilder } from './save-quant-json';
+import { SaveMode, selectLayers, skipFusionLayers } from './save-record';
+
+export interface SaveModelResult {
+  /** `<savePath>_quantized.pb`, absolute. */
+  quantizedPb: string;
+  /** `<savePath>_quant.json`, absolute. */
+  quantJson: string;
+  /** Quantized layers (node names, as in the record), in graph order. */
+  layers: string[];
+  /** Record keys used, layer names and `name:input_index` of tensor quantization. */
+  recordKeys: string[];
+  /** The graph as written to quantizedPb. */
+  graph: Graph;
+}
+
+function checkPathArg(mode: SaveMode, name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new QuantizeError('INVALID_ARGUMENT', `${name} of ${mode} must be a non-empty path`, { hint: `got ${JSON.stringify(value)}` });
+  }
+  return value;
+}
+
+function refuseQuantized(mode: SaveMode, graph: Graph, file: string): void {
+  const found = findQuantizationNodes(graph);
+  if (found.length === 0) return;
+  const what = mode === 'save_model' ? 'the original float model, the one given to quantizeModel' : 'a float model';
+  throw new QuantizeError('MODEL_ALREADY_QUANTIZED', `the model already contains quantization ops (${found[0].op} node ${found[0].name}); ${mode} needs ${what}`, {
+    file,
+    node: found[0].name,
+    hint: 'pass the model file as it was before quantization, not the calibration graph or a *_quantized.pb',
+  });
+}
+
+/** Slash-separated path from the folder of `from` to `to`, so the map survives moving the folder. */
+function relativeTo(from: string, to: string): string {
+  return path.relative(path.dirname(from), to).split(path.sep).join('/');
+}
+
+async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknown, recordFile: unknown, savePath: unknown): Promise<SaveModelResult> {
+  const model = checkPathArg(mode, 'pb_model', pbModel);
+  const record = checkPathArg(mode, 'record_file', recordFile);
+  const base = checkPathArg(mode, 'save_path', savePath);
+  const quantizedPb = path.resolve(`${base}_quantized.pb`);
+  const quantJson = path.resolve(`${base}_quant.json`);
+  for (const out of [quantizedPb, quantJson]) assertNotInput(out, [model, record]);
+
+  const graph = await loadGraph(model);
+  const inputs = [...(graph.meta.sourceFiles ?? []), path.resolve(record)];
+  for (const out of [quantizedPb, quantJson]) assertNotInput(out, inputs);
+  refuseQuantized(mode, graph, model);
+  const tracker = new OutputTracker(graph, checkOutputs(mode, graph, outputs, model));
+  const records = await readRecord(record);
+
+  const prepared = prepareGraph(graph, { doFusion: true, skipFusionLayers: skipFusionLayers(records) });
+  const selection = selectLayers(mode, findLayers(graph), records, record);
+  const plans = selection.layers.map((layer) => planLayer(graph, layer, records));
+  const map = new QuantJsonBuilder(graph, prepared.origins);
+  map.markPlans(graph, plans);
+  const report = emitAscend(graph, plans, tracker.afterPrepare(graph, prepared.renamedOutputs));
+  map.markEmitted(graph, report);
+  tracker.restore(graph);
+  graph.validate();
+
+  const json = map.build(graph, {
+    sourceModel: relativeTo(quantJson, path.resolve(model)),
+    recordFile: relativeTo(quantJson, path.resolve(record)),
+    quantizedModel: relativeTo(quantJson, quantizedPb),
+    outputs: outputs as string[],
+  });
+  await saveGraph(graph, quantizedPb, { inputs });
+  await writeFileAtomic(quantJson, JSON.stringify(json, null, 2) + '\n', { inputs });
+  log.info(`${mode}: quantized ${plans.length} layers of ${model}; wrote ${quantizedPb} and ${quantJson}`);
+  return {
+    quantizedPb,
+    quantJson,
+    layers: plans.map((p) => p.layer.name),
+    recordKeys: plans.flatMap((p) => p.activations.map((a) => a.key)),
+    graph,
+  };
+}
+
+/**
+ * AMCT's save_model(pb_model, outputs, record_file, save_path): the deployable model of
+ * the original float model, from the record the calibration wrote.
+ */
+export async function saveModel(pbModel: string, outputs: string[], recordFile: string, savePath: string): Promise<SaveModelResult> {
+  return writeDeployable('save_model', pbModel, outputs, recordFile, savePath);
+}
+
+/**
+ * AMCT's convert_model(pb_model, outputs, record_file, save_path): the same deployable
+ * model from a record the user wrote (scale_d/offset_d per layer, scale_w per weight).
+ */
+export async function convertModel(pbModel: string, outputs: string[], recordFile: string, savePath: string): Promise<SaveModelResult> {
+  return writeDeployable('convert_model', pbModel, outputs, recordFile, savePath);
+}

@@ -1,0 +1,170 @@
+/**
+ * Session kernels for the four Ascend ops saveModel emits (SPEC §6 "Semantics of the
+ * Ascend ops"), so the deployable graph runs in Node and its accuracy can be checked
+ * before ATC ever sees it. They follow Huawei's TensorFlow simulation kernels and the
+ * scalar references in src/quant/ascend.ts (which the tests compare them with), but are
+ * written with tfjs ops so the work stays on the backend: float32 at every step, in the
+ * same order as the reference, so cpu results agree with it bit for bit.
+ *
+ * Registered when this module loads; runtime/index.ts imports it, so any Session made
+ * after `import 'amct-ts'` runs them.
+ */
+import { SessionError } from '../../errors';
+import { attrFloat, attrInt, attrInts, attrString } from '../../ir';
+import type { NodeDef } from '../../ir';
+import { registerKernel } from '../kernels';
+import type { KernelContext } from '../kernels';
+import { tf } from '../tfjs';
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const INT16_MIN = -32768;
+const INT16_MAX = 32767;
+
+function badAttr(node: NodeDef, message: string): SessionError {
+  return new SessionError('INVALID_GRAPH', `${node.op} node ${node.name}: ${message}`, {
+    node: node.name,
+    hint: 'the node does not follow the Ascend op definition; write the model again with saveModel',
+  });
+}
+
+function asFloat(t: tf.Tensor): tf.Tensor {
+  return t.dtype === 'float32' ? t : tf.cast(t, 'float32');
+}
+
+/**
+ * Round half away from zero (C's round), exactly, for |v| < 2^23 (callers clamp first).
+ * floor(|v| + 0.5) would be one op shorter but rounds 0.49999997 up (the sum is not a
+ * float32); here 2·(|v| − floor|v|) is exact and reaches 1 exactly when the fraction is
+ * ≥ 0.5. Only float ops: on wasm, comparisons, bool casts and sign() cost 3–7× an add.
+ */
+export function roundHalfAwayFromZero(v: tf.Tensor): tf.Tensor {
+  const a = tf.abs(v);
+  const whole = tf.floor(a);
+  const up = tf.floor(tf.mul(tf.sub(a, whole), 2));
+  // ±1 wherever the result is non-zero (|v| ≥ 0.5 makes |4v| ≥ 2); 0 times anything elsewhere.
+  const sign = tf.clipByValue(tf.mul(v, 4), -1, 1);
+  return tf.mul(sign, tf.add(whole, up));
+}
+
+/**
+ * y = clamp(round(x·scale) + offset, qmin, qmax) − offset; scale holds 1/scale_d. With
+ * integer offset and bounds, clamping x·scale to [qmin − offset, qmax − offset] before
+ * rounding gives the same result in one pass instead of three, and keeps ±Inf finite.
+ */
+function ascendQuant({ node, inputs: [x] }: KernelContext): tf.Tensor {
+  const scale = attrFloat(node, 'scale');
+  const offset = attrFloat(node, 'offset', 0);
+  const bits = attrInt(node, 'quant_bits', 8);
+  if (!(bits >= 2 && bits <= 16)) throw badAttr(node, `quant_bits = ${bits} must be in [2, 16]`);
+  if (!Number.isInteger(offset)) throw badAttr(node, `offset = ${offset} must be an integer`);
+  const half = 2 ** (bits - 1);
+  const scaled = tf.clipByValue(tf.mul(asFloat(x), tf.scalar(scale)), -half - offset, half - 1 - offset);
+  return roundHalfAwayFromZero(scaled);
+}
+
+/**
+ * y = x − offset_w. Like Huawei's kernel, offset_w is one value or one per output
+ * channel, shaped to broadcast against the weight (saveModel writes [1,1,1,C] for HWIO).
+ * offset_w is 0 in every AMCT model: then only the int32 → float cast is left.
+ * (Caching the float weight across runs does not pay: handing it out again takes a
+ * clone, which on wasm is a copy, dearer than the cast.)
+ */
+function ascendWeightQuant({ inputs: [x, offsetW] }: KernelContext): tf.Tensor {
+  const offsets = offsetW.dataSync() as ArrayLike<number>; // one value per channel at most
+  const zero = Array.prototype.every.call(offsets, (v: number) => v === 0);
+  return zero ? asFloat(x) : tf.sub(asFloat(x), asFloat(offsetW));
+}
+
+/** y = x·scale: the input already had offset_d removed by AscendQuant. */
+function ascendAntiQuant({ node, inputs: [x] }: KernelContext): tf.Tensor {
+  return tf.mul(asFloat(x), tf.scalar(attrFloat(node, 'scale')));
+}
+
+interface DeqParams {
+  scale: Float32Array;
+  pow2: Float32Array;
+  /** 1 where shift_n > 0, else 0. */
+  shifted: Float32Array;
+  anyShift: boolean;
+  allShift: boolean;
+}
+
+/** The session translated deq_scale to float32 [..., 3] = (scale, shift_n, offset_w) per value. */
+function deqParams(node: NodeDef, deq: tf.Tensor): DeqParams {
+  const fields = deq.dataSync() as Float32Array; // a small Const: C·3 values
+  if (deq.shape[deq.rank - 1] !== 3 || fields.length === 0) {
+    throw badAttr(node, `deq_scale must be a DT_UINT64 constant (the session sees shape [${deq.shape.join(', ')}])`);
+  }
+  const n = fields.length / 3;
+  const p: DeqParams = { scale: new Float32Array(n), pow2: new Float32Array(n), shifted: new Float32Array(n), anyShift: false, allShift: true };
+  for (let c = 0; c < n; c++) {
+    const shift = fields[c * 3 + 1];
+    p.scale[c] = fields[c * 3];
+    p.pow2[c] = 2 ** shift;
+    p.shifted[c] = shift > 0 ? 1 : 0;
+    p.anyShift ||= shift > 0;
+    p.allShift &&= shift > 0;
+  }
+  return p;
+}
+
+/** Shape that puts n per-channel values on `axis` of a rank-`rank` tensor. */
+function channelShape(rank: number, axis: number, n: number): number[] {
+  return Array.from({ length: rank }, (_, i) => (i === axis ? n : 1));
+}
+
+/** The channel axis (data_format "NCHW": axis 1, else the last), checked against deq_scale. */
+function channelAxis(node: NodeDef, x: tf.Tensor, n: number): number {
+  const format = attrString(node, 'data_format', 'NHWC');
+  const axis = format.startsWith('NC') && x.rank > 2 ? 1 : x.rank - 1;
+  if (n > 1 && x.shape[axis] !== n) {
+    throw badAttr(node, `deq_scale has ${n} values but the input has ${x.shape[axis]} channels on axis ${axis} (shape [${x.shape.join(', ')}], data_format ${format})`);
+  }
+  return axis;
+}
+
+function areaOf(node: NodeDef): number {
+  const ksize = attrInts(node, 'ksize', [1, 1]);
+  const k = ksize.reduce((a, b) => a * b, 1);
+  if (ksize.length === 0 || !Number.isInteger(k) || k < 1) throw badAttr(node, `ksize [${ksize.join(', ')}] must hold positive integers`);
+  return k;
+}
+
+/**
+ * v = x·k; if N > 0: v = clamp(floor(v / 2^N), −32768, 32767) (the int16 path);
+ * y = v·d·2^N / k, per channel when deq_scale has C values. With N = 0 the reference also
+ * clamps v to int32, the accumulator's width; no INT8 layer gets near 2^31 (that takes
+ * 65,000+ products of 255·128), so that pass over every output is skipped here.
+ */
+function ascendDequant({ node, inputs: [input, deq] }: KernelContext): tf.Tensor {
+  const x = asFloat(input);
+  const k = areaOf(node);
+  const p = deqParams(node, deq);
+  const n = p.scale.length;
+  const shape = n === 1 ? [] : channelShape(x.rank, channelAxis(node, x, n), n);
+  const perChannel = (values: Float32Array) => (n === 1 ? tf.scalar(values[0]) : tf.tensor(values, shape, 'float32'));
+  let v = k === 1 ? x : tf.mul(x, k);
+  if (p.anyShift) {
+    const pow2 = perChannel(p.pow2);
+    const narrowed = tf.clipByValue(tf.floor(tf.div(v, pow2)), INT16_MIN, INT16_MAX);
+    if (p.allShift) {
+      v = narrowed;
+    } else {
+      // Channels with N = 0 keep the int32 path. Both branches are finite, so the 0/1 blend is exact.
+      const mask = perChannel(p.shifted);
+      const wide = tf.clipByValue(v, INT32_MIN, INT32_MAX);
+      v = tf.add(tf.mul(narrowed, mask), tf.mul(wide, tf.sub(1, mask)));
+    }
+  }
+  let y = tf.mul(v, perChannel(p.scale));
+  if (p.anyShift) y = tf.mul(y, perChannel(p.pow2));
+  return k === 1 ? y : tf.div(y, k);
+}
+
+export const ASCEND_KERNEL_OPS = ['AscendQuant', 'AscendWeightQuant', 'AscendDequant', 'AscendAntiQuant'] as const;
+
+registerKernel('AscendQuant', ascendQuant);
+registerKernel('AscendWeightQuant', ascendWeightQuant);
+registerKernel('AscendDequant', ascendDequant);
+registerKernel('AscendAntiQuant', ascendAntiQuant);
