@@ -70,9 +70,7 @@ export class IfmrAccumulator {
     const { min, max } = scanFinite(batch, this.params.layer);
     if (this.top === undefined) this.sizeTails(batch.length);
     this.hist.ensureRange(min, max);
-    this.hist.add(batch);
-    this.top!.offerAll(batch, false);
-    this.bottom!.offerAll(batch, true);
+    this.hist.addWithTails(batch, this.top!, this.bottom!);
     this.batches++;
   }
 

@@ -32,6 +32,17 @@ export class TopK {
     }
   }
 
+  /** Values ≤ this can no longer be kept: a fused loop offers only values above it, with `push`. */
+  get limit(): number {
+    return this.threshold;
+  }
+
+  /** Adds one value above `limit` (what offerAll does per value); returns the new limit. */
+  push(x: number): number {
+    this.buf[this.len++] = x;
+    return this.len === this.buf.length ? this.compact() : this.threshold;
+  }
+
   /** Keeps the `capacity` largest at the front; returns the new threshold. */
   private compact(): number {
     const keepFrom = this.len - this.capacity;

@@ -10,3 +10,7 @@ export type { Kernel, KernelContext, KernelOptions, KernelResult } from './kerne
 export { translateConst, translateTensor, decodeDeqScale, chainConstMappers, DEQ_SCALE_FIELDS } from './const-translation';
 export type { ConstMapper, DeqScale } from './const-translation';
 export { findUnsupportedOps, tfjsConverterOps } from './op-support';
+// Registers the Ascend op kernels (AscendQuant, ...) so every Session can run saveModel's graphs.
+import './kernels/ascend';
+// Registers the calibration kernels (QuantIfmr, QuantHfmg, QuantArq) so every Session can run quantizeModel's graphs.
+import './kernels/calibration';

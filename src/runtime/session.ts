@@ -204,7 +204,11 @@ export class Session {
     this.model?.dispose();
     this.model = undefined;
     this.weights.clear();
-    for (const e of this.custom) e.state.clear();
+    for (const e of this.custom) {
+      // Kernels may cache tensors in their state (QuantArq's quantized weight); free them with the session.
+      for (const v of e.state.values()) if (v instanceof tf.Tensor) v.dispose();
+      e.state.clear();
+    }
     detachHost(this.id);
   }
 }

@@ -1,0 +1,48 @@
+/**
+ * Session kernels for the calibration graph quantizeModel builds (SPEC §6, §7):
+ *
+ * - QuantIfmr / QuantHfmg: pass-through on a layer's data input. Each run feeds the
+ *   batch into the node's streaming accumulator (bounded memory: nothing of the batch is
+ *   kept), until batch_num batches; later batches only pass through (logged once).
+ * - QuantArq: the layer's weight quantized with ARQ scales and dequantized, computed once.
+ * - After each successful run, a record file whose activation nodes have all seen
+ *   batch_num batches is written once, atomically (calibration-record.ts).
+ *
+ * Registered when this module loads; runtime/index.ts imports it, so every Session made
+ * after `import 'amct-ts'` can run a calibration graph. Bad data (NaN, Inf, empty) throws
+ * a CalibrationError naming the layer, which reaches the caller of session.run unchanged.
+ */
+import { CalibrationError } from '../../errors';
+import { log } from '../../log';
+import { registerKernel } from '../kernels';
+import type { KernelContext } from '../kernels';
+import type { tf } from '../tfjs';
+import { arqKernel } from './calibration-arq';
+import { readActivation, shareTensor } from './calibration-read';
+import { writeFinishedRecords } from './calibration-record';
+import { activationState } from './calibration-state';
+
+function activationKernel(ctx: KernelContext): tf.Tensor {
+  const x = ctx.inputs[0];
+  const s = activationState(ctx.node, ctx.state);
+  if (s.accumulator.batchesSeen >= s.batchNum) {
+    log.once(`calibration-extra:${ctx.session.id}:${s.recordFile}`, 'warning',
+      `calibration: batch_num = ${s.batchNum} batches were already seen; further batches pass through and do not change ${s.recordFile}`);
+    return shareTensor(x);
+  }
+  if (x.dtype !== 'float32') {
+    throw new CalibrationError('CALIBRATION_DATA_INVALID', `the input of layer ${s.layer} is ${x.dtype}; only float32 activations can be calibrated`, {
+      layer: s.layer,
+      node: ctx.node.name,
+      hint: 'add the layer to skip layers',
+    });
+  }
+  s.accumulator.add(readActivation(x));
+  return shareTensor(x);
+}
+
+registerKernel('QuantIfmr', activationKernel, { afterRun: writeFinishedRecords });
+registerKernel('QuantHfmg', activationKernel, { afterRun: writeFinishedRecords });
+registerKernel('QuantArq', arqKernel);
+
+export { calibrationMemoryBytes } from './calibration-record';
