@@ -44,8 +44,9 @@ export function fakeDeps(o: FakeOptions = {}): { deps: CalibrationDeps; log: Fak
       const config = { version: 1, batch_num: o.configBatchNum ?? options.batchNum, activation_offset: true, conv: { quant_enable: true }, fc: { quant_enable: false } };
       fs.writeFileSync(file, JSON.stringify(config, null, 4));
     },
-    quantizeModel: async (_g, config, record) => {
+    quantizeModel: async (_g, config, record, options) => {
       log.calls.push(`quantizeModel ${path.basename(config)} ${path.basename(record)}`);
+      return { calibOutputs: options.calibOutputs };
     },
     createSession: async (_g, options) => {
       log.calls.push('createSession');

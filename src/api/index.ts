@@ -1,6 +1,6 @@
 /** The AMCT-compatible entry points (SPEC §1). */
 export { createQuantConfig } from './create-quant-config';
-export type { CreateQuantConfigOptions } from './create-quant-config';
+export type { CreateQuantConfigOptions, CreateQuantConfigResult, ConfigLayerInfo } from './create-quant-config';
 export { quantizeModel } from './quantize-model';
 export type { QuantizeModelOptions, QuantizeModelResult } from './quantize-model';
 export { saveModel, convertModel } from './save-model';

@@ -44,11 +44,12 @@ export async function runCalibration(options: CalibrationOptions, deps: Calibrat
   await deps.createQuantConfig(configFile, graph, { batchNum: options.batchNum, configDefinition: options.calibrationConfig });
   const batchNum = resolveBatchNum(options, readConfig(configFile), io);
   await checkEnoughData(inputs, batchNum);
-  await deps.quantizeModel(graph, configFile, recordFile);
+  // Fusion may move a fetched output (a BN folded away): fetch what quantizeModel says.
+  const { calibOutputs } = await deps.quantizeModel(graph, configFile, recordFile, { calibOutputs: options.outputs });
 
   const session = await deps.createSession(graph, { backend: options.backend });
   try {
-    await calibrate(session, inputs, options.outputs, batchNum, io);
+    await calibrate(session, inputs, calibOutputs, batchNum, io);
   } finally {
     await session.dispose?.();
   }

@@ -19,7 +19,8 @@ export interface SessionLike {
 export interface CalibrationDeps {
   loadGraph(path: string): Promise<Graph>;
   createQuantConfig(configFile: string, graph: Graph, options: { batchNum?: number; configDefinition?: string }): Promise<unknown>;
-  quantizeModel(graph: Graph, configFile: string, recordFile: string): Promise<unknown>;
+  /** Resolves to the names to fetch during calibration (outputs renamed by fusion, if any). */
+  quantizeModel(graph: Graph, configFile: string, recordFile: string, options: { calibOutputs: string[] }): Promise<{ calibOutputs: string[] }>;
   createSession(graph: Graph, options: { backend?: string }): Promise<SessionLike>;
   saveModel(modelPath: string, outputs: string[], recordFile: string, savePath: string): Promise<unknown>;
 }
@@ -33,7 +34,7 @@ interface ApiModule {
   Session: { create(graph: Graph, options?: { backend?: string }): Promise<SessionLike> };
 }
 
-/** Loads the real API lazily; typed loosely so the CLI builds while the API is being written. */
+/** Loads the real API lazily, so `--help` and argument errors never load tfjs. */
 export async function loadRealDeps(): Promise<CalibrationDeps> {
   const api = (await import('../index')) as unknown as Partial<ApiModule>;
   const need = <K extends keyof ApiModule>(name: K): ApiModule[K] => {
@@ -44,7 +45,7 @@ export async function loadRealDeps(): Promise<CalibrationDeps> {
   return {
     loadGraph: (p) => need('loadGraph')(p),
     createQuantConfig: (c, g, o) => need('createQuantConfig')(c, g, o),
-    quantizeModel: (g, c, r) => need('quantizeModel')(g, c, r),
+    quantizeModel: (g, c, r, o) => need('quantizeModel')(g, c, r, o),
     createSession: (g, o) => need('Session').create(g, o),
     saveModel: (m, o, r, s) => need('saveModel')(m, o, r, s),
   };
