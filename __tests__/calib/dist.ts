@@ -2,17 +2,7 @@
 
 export type Sampler = () => number;
 
-/** mulberry32: small, fast, good enough for test data. */
-export function rng(seed: number): Sampler {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../helpers/random';
 
 export function gaussian(u: Sampler): Sampler {
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());

@@ -1,4 +1,4 @@
-import { Image, centerCrop, flipHorizontal, normalize, preprocessImage, resizeBilinear, toChannels } from '../../src/data';
+import { Image, centerCrop, cropRegion, flipHorizontal, normalize, preprocessImage, resizeBilinear, toChannels } from '../../src/data';
 
 const gray = (h: number, w: number, values: number[]): Image => ({ data: new Float32Array(values), height: h, width: w, channels: 1 });
 
@@ -78,5 +78,17 @@ describe('flip, channels, normalisation', () => {
     // crop: red 10,20 → resize 2→4: 10, 12.5, 17.5, 20 → flip: 20, 17.5, 12.5, 10; red is now channel 2.
     expect([0, 1, 2, 3].map((x) => out.data[x * 3 + 2])).toEqual([2, 1.75, 1.25, 1]);
     expect(out.data[0]).toBeCloseTo(0.1, 6); // blue 1 / 10
+  });
+});
+
+describe('cropRegion', () => {
+  // 3×3 single-channel image with values 0..8, row-major.
+  const img = { data: Float32Array.from({ length: 9 }, (_, i) => i), height: 3, width: 3, channels: 1 };
+  test('takes the window at (top, left)', () => {
+    expect(Array.from(cropRegion(img, 1, 1, 2, 2).data)).toEqual([4, 5, 7, 8]);
+    expect(Array.from(cropRegion(img, 0, 1, 1, 2).data)).toEqual([1, 2]);
+  });
+  test('a window outside the image is a typed error', () => {
+    expect(() => cropRegion(img, 2, 2, 2, 2)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

@@ -6,17 +6,8 @@
 import { attr, DataType, floatTensor, Graph, int32Tensor } from '../../src/ir';
 import type { AttrValue, NodeDef } from '../../src/ir';
 
-/** mulberry32: small, fast, and the same numbers on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './random';
+import { rng } from './random';
 
 export function uniform(random: () => number, n: number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * random());

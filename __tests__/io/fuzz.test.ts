@@ -8,17 +8,7 @@ import { AmctError } from '../../src/errors';
 import { decodeGraphDef, encodeGraphDef, loadGraph } from '../../src/io';
 import { humanModel } from '../helpers/models';
 
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its number. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random';
 
 type Mutation = (base: Uint8Array, rand: () => number) => Uint8Array;
 const cat = (...parts: ArrayLike<number>[]) => Buffer.concat(parts.map((p) => Uint8Array.from(p)));

@@ -7,7 +7,7 @@
  * same pixels and the numbers in docs/accuracy.md reproduce.
  */
 import * as path from 'path';
-import { flipHorizontal, Image, readImage, resizeBilinear } from '../../src/data';
+import { cropRegion, flipHorizontal, Image, readImage, resizeBilinear } from '../../src/data';
 
 const FACE_API_DEMO = path.join(path.dirname(require.resolve('@vladmandic/face-api')), '..', 'demo');
 const HUMAN_ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
@@ -57,13 +57,7 @@ export function cropBox(img: Image, box: Box): Image {
   const y0 = clamp(Math.round(box.y * img.height), 0, img.height - 1);
   const w = clamp(Math.round(box.w * img.width), 1, img.width - x0);
   const h = clamp(Math.round(box.h * img.height), 1, img.height - y0);
-  const c = img.channels;
-  const out = new Float32Array(w * h * c);
-  for (let y = 0; y < h; y++) {
-    const from = ((y0 + y) * img.width + x0) * c;
-    out.set(img.data.subarray(from, from + w * c), y * w * c);
-  }
-  return { data: out, height: h, width: w, channels: c };
+  return cropRegion(img, y0, x0, h, w);
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -64,15 +64,23 @@ export function centerCrop(img: Image, fraction: number): Image {
   if (fraction === 1) return img;
   const top = Math.trunc((img.height - img.height * fraction) / 2);
   const left = Math.trunc((img.width - img.width * fraction) / 2);
-  const h = img.height - 2 * top;
-  const w = img.width - 2 * left;
-  const c = img.channels;
-  const out = new Float32Array(h * w * c);
-  for (let y = 0; y < h; y++) {
-    const from = ((y + top) * img.width + left) * c;
-    out.set(img.data.subarray(from, from + w * c), y * w * c);
+  return cropRegion(img, top, left, img.height - 2 * top, img.width - 2 * left);
+}
+
+/** The height×width window whose top-left pixel is (top, left); it must lie inside the image. */
+export function cropRegion(img: Image, top: number, left: number, height: number, width: number): Image {
+  if (top < 0 || left < 0 || height < 1 || width < 1 || top + height > img.height || left + width > img.width) {
+    throw new AmctError('INVALID_ARGUMENT', `crop ${height}×${width} at (${top}, ${left}) does not fit a ${img.height}×${img.width} image`, {
+      hint: 'keep the crop window inside the image',
+    });
   }
-  return { data: out, height: h, width: w, channels: c };
+  const c = img.channels;
+  const out = new Float32Array(height * width * c);
+  for (let y = 0; y < height; y++) {
+    const from = ((y + top) * img.width + left) * c;
+    out.set(img.data.subarray(from, from + width * c), y * width * c);
+  }
+  return { data: out, height, width, channels: c };
 }
 
 /** Mirror left-right (tf.image.flip_left_right), for augmenting a small calibration set. */
