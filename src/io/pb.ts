@@ -6,7 +6,7 @@
 import Long from 'long';
 import * as protobuf from 'protobufjs';
 import type { Int64 } from '../ir';
-import { messageType } from './schema';
+import { messageType, plainBytes } from './schema';
 
 /** A failure found while turning messages into IR (or back); graphdef.ts adds file and node. */
 export class CodecError extends Error {
@@ -118,7 +118,9 @@ export interface PbGraphDef extends PbUnknowns {
  * Throws protobufjs's errors (RangeError, Error, TypeError for bad UTF-8) on bad input.
  */
 export function decodeMessage<T>(type: string, bytes: Uint8Array): T {
-  const reader = protobuf.Reader.create(bytes);
+  // A Buffer would get protobufjs's BufferReader, whose bytes fields are Buffers; the IR
+  // promises plain Uint8Arrays, so read through a plain view of the same memory.
+  const reader = protobuf.Reader.create(plainBytes(bytes));
   reader.discardUnknown = false;
   return messageType(type).decode(reader) as unknown as T;
 }
@@ -131,6 +133,10 @@ export function decodeMessage<T>(type: string, bytes: Uint8Array): T {
  * around creating our writer, so other users of protobufjs never see it changed.
  */
 export function encodeMessage(type: string, message: object, sizeHint = 0): Uint8Array {
+  return plainBytes(encodeWithHint(type, message, sizeHint));
+}
+
+function encodeWithHint(type: string, message: object, sizeHint: number): Uint8Array {
   const T = messageType(type);
   const initial = protobuf.Writer.initialBufferSize;
   if (sizeHint <= initial) return T.encode(message).finish();

@@ -220,7 +220,15 @@ export const JSON_OPTIONS: protobuf.IConversionOptions = { longs: String, enums:
 /** model.json `library` (proto3 JSON) → FunctionDefLibrary bytes. Throws TypeError on bad shapes. */
 export function libraryJsonToBytes(json: unknown): Uint8Array {
   const type = messageType('FunctionDefLibrary');
-  return type.encode(type.fromObject(json as Record<string, unknown>)).finish();
+  return plainBytes(type.encode(type.fromObject(json as Record<string, unknown>)).finish());
+}
+
+/**
+ * protobufjs in Node reads and writes Buffers; the IR promises plain Uint8Arrays, so bytes
+ * cross the boundary as plain views of the same memory (no copy).
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
 }
 
 /** FunctionDefLibrary bytes → proto3 JSON, as tfjs model.json stores it. */
