@@ -62,3 +62,23 @@ test('the compiled CLI prints its help and exits 0', () => {
   const command = execFileSync(process.execPath, [cli, 'calibration', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   expect(command).toMatch(/--model MODEL/);
 });
+
+test('a TypeScript user of the package type-checks against types/index.d.ts', () => {
+  fs.cpSync(path.join(ROOT, 'types'), path.join(pkg, 'types'), { recursive: true });
+  const user = path.join(pkg, 'user.ts');
+  fs.writeFileSync(
+    user,
+    `import * as amct from './types';
+     async function calibrate(model: string): Promise<string[]> {
+       const graph: amct.Graph = await amct.loadGraph(model);
+       await amct.createQuantConfig('c.json', graph, { batchNum: 2, skipLayers: [] });
+       const r: amct.QuantizeModelResult = await amct.quantizeModel(graph, 'c.json', 'r.txt');
+       const s: amct.Session = await amct.Session.create(graph, { backend: 'wasm' });
+       s.dispose();
+       return r.calibOutputs;
+     }
+     export { calibrate };`,
+  );
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', user], { cwd: pkg, stdio: 'pipe' });
+});
