@@ -42,6 +42,29 @@ describe('streaming IFMR vs exact IFMR', () => {
     expect(acc.count).toBe(80000);
   });
 
+  test('a rejected batch (NaN or Inf part-way, or out of range then NaN) leaves the accumulator as it was', () => {
+    const u = rng(23);
+    const good = [sample(activation('gaussian', u), 12000), sample(activation('gaussian', u), 12000)];
+    const reference = new IfmrAccumulator({ ...params(0.999, true), batchNum: 2 });
+    good.forEach((b) => reference.add(b));
+
+    const acc = new IfmrAccumulator({ ...params(0.999, true), batchNum: 2 });
+    acc.add(good[0]);
+    const nanLate = good[1].slice();
+    nanLate[9000] = NaN; // 9000 values are already binned when the NaN is met
+    const infAfterOutlier = good[1].slice();
+    infAfterOutlier[100] = 1e6; // outside the histogram's range: forces the slow path first
+    infAfterOutlier[5000] = -Infinity;
+    for (const bad of [nanLate, infAfterOutlier]) {
+      expect(() => acc.add(bad)).toThrow(expect.objectContaining({ code: 'CALIBRATION_DATA_INVALID' }));
+      expect(acc.batchesSeen).toBe(1);
+      expect(acc.count).toBe(12000);
+    }
+    acc.add(good[1]);
+    expect(acc.count).toBe(reference.count);
+    expect(acc.result()).toEqual(reference.result());
+  });
+
   test('tails beyond the buffers fall back to the histogram and stay within 1%', () => {
     // p = 0.99 over 60k values asks for rank ≈ 600; a 64-value buffer cannot answer it.
     const data = batches(activation('laplace', rng(5)), [20000, 20000, 20000]);

@@ -9,8 +9,8 @@
  *   `maxTailCapacity`). Beyond that they come from the histogram, within one bin.
  * - candidates and the final scale/offset formula: identical code to the exact version,
  *   so with exact tails the result is always one of exact IFMR's candidates, bit for bit.
- * - each candidate's MSE: from a `numBins` histogram with per-bin count, mean and
- *   variance (see hist-loss.ts). The model is exact for bins inside one quantization
+ * - each candidate's MSE: from a `numBins` histogram with per-bin count and mean
+ *   (spread modelled uniform within the bin, see moment-histogram.ts). The model is exact for bins inside one quantization
  *   cell; a bin straddling a rounding boundary contributes an error of at most
  *   2·√3·s·w·n_bin / N (s grid step, w bin width ≤ range/(numBins/2)), about 12·(w/s)²
  *   relative to the loss — under 0.1% with 16384 bins, and far less in practice.
@@ -20,7 +20,7 @@
  * p = 0.999999 and 0.999, scale_d stayed within 1% of exact IFMR (__tests__/calib).
  */
 import { CalibrationError } from '../errors';
-import { checkIfmrParams, IfmrParams, ScaleOffset, scanFinite } from './common';
+import { checkIfmrParams, emptyDataError, IfmrParams, ScaleOffset, scanFinite } from './common';
 import { histogramLoss } from './hist-loss';
 import { argmin, candidates, clampRange, finish, percentileRank } from './ifmr-search';
 import { MomentHistogram } from './moment-histogram';
@@ -65,12 +65,37 @@ export class IfmrAccumulator {
     return this.hist.total;
   }
 
-  /** Adds one batch; throws CALIBRATION_DATA_INVALID on empty, NaN or Inf data. */
+  /**
+   * Adds one batch; throws CALIBRATION_DATA_INVALID on empty, NaN or Inf data, leaving
+   * the accumulator as it was. One fused pass per batch (bin + tails + finiteness); only
+   * the first batch, or a value outside the bin window, costs a min/max scan.
+   */
   add(batch: Float32Array): void {
-    const { min, max } = scanFinite(batch, this.params.layer);
-    if (this.top === undefined) this.sizeTails(batch.length);
-    this.hist.ensureRange(min, max);
-    this.hist.addWithTails(batch, this.top!, this.bottom!);
+    const layer = this.params.layer;
+    if (batch.length === 0) throw emptyDataError(layer);
+    if (this.top === undefined) {
+      const { min, max } = scanFinite(batch, layer);
+      this.sizeTails(batch.length);
+      this.hist.ensureRange(min, max);
+    }
+    const top = this.top!;
+    const bottom = this.bottom!;
+    top.mark();
+    bottom.mark();
+    let i = this.hist.addWithTails(batch, top, bottom, 0);
+    if (i < batch.length) {
+      let range;
+      try {
+        range = scanFinite(batch.subarray(i), layer);
+      } catch (e) {
+        this.hist.remove(batch, i);
+        top.rollback();
+        bottom.rollback();
+        throw e;
+      }
+      this.hist.ensureRange(range.min, range.max);
+      i = this.hist.addWithTails(batch, top, bottom, i);
+    }
     this.batches++;
   }
 
@@ -104,9 +129,11 @@ export class IfmrAccumulator {
     }
     const rMax = percentileRank(this.params.maxPercentile, n);
     const rMin = percentileRank(this.params.minPercentile, n);
-    const maxV = this.top.rankFromTop(rMax) ?? this.hist.quantile(rMax, true);
+    const dataMax = this.top.rankFromTop(1)!;
+    const dataMin = -this.bottom!.rankFromTop(1)!;
+    const maxV = this.top.rankFromTop(rMax) ?? this.hist.quantile(rMax, true, dataMin, dataMax);
     const negMin = this.bottom!.rankFromTop(rMin);
-    const minV = negMin !== undefined ? -negMin : this.hist.quantile(rMin, false);
+    const minV = negMin !== undefined ? -negMin : this.hist.quantile(rMin, false, dataMin, dataMax);
     const range = clampRange(maxV, minV);
     const cands = candidates(range, this.params);
     const model = this.hist.snapshot();

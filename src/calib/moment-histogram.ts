@@ -1,5 +1,5 @@
 /**
- * A fixed-size histogram that keeps, per bin, the count and the first two moments of its
+ * A fixed-size histogram that keeps, per bin, the count and the sum of its
  * values (relative to the bin's left edge, so they stay accurate far from 0).
  *
  * Bins are anchored at 0 with a power-of-two width w: bin g covers [g·w, (g+1)·w), and
@@ -30,41 +30,38 @@ export interface BinModel {
 }
 
 export class MomentHistogram {
-  private count: Float64Array;
-  private sum1: Float64Array;
-  private sum2: Float64Array;
+  /** Interleaved per bin: [2i] count, [2i + 1] sum of (value − left edge); one cache line per bin. */
+  private bins: Float64Array;
   private width = 0;
   private start = 0;
-  private dataMin = Infinity;
-  private dataMax = -Infinity;
   total = 0;
 
   constructor(readonly numBins: number) {
-    this.count = new Float64Array(numBins);
-    this.sum1 = new Float64Array(numBins);
-    this.sum2 = new Float64Array(numBins);
+    this.bins = new Float64Array(2 * numBins);
   }
 
   get binWidth(): number {
     return this.width;
   }
-  get min(): number {
-    return this.dataMin;
-  }
-  get max(): number {
-    return this.dataMax;
-  }
   get bytes(): number {
-    return 3 * 8 * this.numBins;
+    return 2 * 8 * this.numBins;
   }
 
-  /** Makes room for [min, max], re-binning when needed; call before `add`. */
+  /** Makes room for [min, max] and every value added so far, re-binning when needed. */
   ensureRange(min: number, max: number): void {
-    const lo = Math.min(min, this.dataMin);
-    const hi = Math.max(max, this.dataMax);
-    this.dataMin = lo;
-    this.dataMax = hi;
-    if (this.width > 0 && this.inWindow(lo) && this.inWindow(hi)) return;
+    let lo = min;
+    let hi = max;
+    if (this.width > 0) {
+      let first = 0;
+      let last = this.numBins - 1;
+      while (first <= last && this.bins[2 * first] === 0) first++;
+      while (last >= first && this.bins[2 * last] === 0) last--;
+      if (first <= last) {
+        lo = Math.min(lo, (this.start + first) * this.width);
+        hi = Math.max(hi, (this.start + last) * this.width);
+      }
+      if (this.inWindow(lo) && this.inWindow(hi)) return;
+    }
     const w = Math.max(this.width, this.widthFor(lo, hi));
     // Centre the data in the window so later batches can stretch either way first.
     const gLo = Math.floor(lo / w);
@@ -94,71 +91,95 @@ export class MomentHistogram {
 
   private rebin(w: number, start: number): void {
     const n = this.numBins;
-    const count = new Float64Array(n);
-    const sum1 = new Float64Array(n);
-    const sum2 = new Float64Array(n);
+    const bins = new Float64Array(2 * n);
     for (let i = 0; i < n; i++) {
-      const c = this.count[i];
+      const c = this.bins[2 * i];
       if (c === 0) continue;
       const left = (this.start + i) * this.width;
       const g = Math.floor(left / w);
       const j = g - start;
       const shift = left - g * w; // old edge minus new edge, ≥ 0
-      const s1 = this.sum1[i];
-      count[j] += c;
-      sum1[j] += s1 + c * shift;
-      sum2[j] += this.sum2[i] + 2 * shift * s1 + c * shift * shift;
+      bins[2 * j] += c;
+      bins[2 * j + 1] += this.bins[2 * i + 1] + c * shift;
     }
-    this.count = count;
-    this.sum1 = sum1;
-    this.sum2 = sum2;
+    this.bins = bins;
     this.width = w;
     this.start = start;
   }
 
   /** Adds a batch whose range was passed to `ensureRange`. */
   add(data: Float32Array): void {
-    const inv = 1 / this.width; // exact: the width is a power of two
-    const w = this.width;
-    const start = this.start;
-    const { count, sum1, sum2 } = this;
-    for (let i = 0; i < data.length; i++) {
-      const x = data[i];
-      const g = floor(x * inv);
-      const j = g - start;
-      const d = x - g * w;
-      count[j] += 1;
-      sum1[j] += d;
-      sum2[j] += d * d;
-    }
-    this.total += data.length;
+    const noTails = { limit: Infinity } as TopK;
+    this.addWithTails(data, noTails, noTails, 0);
   }
 
   /**
-   * `add`, offering in the same pass each value to `top` and its negation to `bottom`
-   * (streaming IFMR's exact tails), so a batch is read once instead of three times: on
-   * MobileNet-size layers that read, not the arithmetic, is most of calibration's cost.
-   * Same values in the same order as add + offerAll, so the result is identical.
+   * The hot loop of streaming IFMR: from index `from`, bins each value and offers it to
+   * `top` and its negation to `bottom`, in one read of the batch. Stops at the first value
+   * outside the bin window, NaN or ±Inf included (`r >= 0 && r < n` is false for all of
+   * them), and returns its index (data.length when every value was added); the caller
+   * re-ranges or rejects it. Free of calls and Math.* except the rare tail pushes.
    */
-  addWithTails(data: Float32Array, top: TopK, bottom: TopK): void {
-    const inv = 1 / this.width;
+  addWithTails(data: Float32Array, top: TopK, bottom: TopK, from: number): number {
+    const bins = this.bins;
+    const n = this.numBins;
     const w = this.width;
+    const inv = 1 / w; // exact: the width is a power of two
     const start = this.start;
-    const { count, sum1, sum2 } = this;
+    const len = data.length;
     let hi = top.limit;
-    let lo = bottom.limit;
-    for (let i = 0; i < data.length; i++) {
+    let lo = -bottom.limit; // values below it are bottom candidates
+    // Exact zeros (~40% of a ReLU network's activations) and runs of values in one bin
+    // (pj, pc, ps) are summed in registers: as read-modify-writes of one bin they form a
+    // chain through memory that stalls the loop (9.3 instead of 12.3 ns per value).
+    let zeros = 0;
+    let pj = 0;
+    let pc = 0;
+    let ps = 0;
+    let i = from;
+    for (; i < len; i++) {
       const x = data[i];
+      const r = x * inv - start;
+      if (!(r >= 0 && r < n)) break;
       if (x > hi) hi = top.push(x);
-      if (-x > lo) lo = bottom.push(-x);
-      const g = floor(x * inv);
-      const j = g - start;
-      const d = x - g * w;
-      count[j] += 1;
-      sum1[j] += d;
-      sum2[j] += d * d;
+      if (x < lo) lo = -bottom.push(-x);
+      if (x === 0) {
+        zeros++;
+        continue;
+      }
+      const j = r | 0; // floor: r ≥ 0
+      const d = x - (j + start) * w;
+      if (j === pj) {
+        pc++;
+        ps += d;
+      } else {
+        bins[2 * pj] += pc;
+        bins[2 * pj + 1] += ps;
+        pj = j;
+        pc = 1;
+        ps = d;
+      }
     }
-    this.total += data.length;
+    bins[2 * pj] += pc;
+    bins[2 * pj + 1] += ps;
+    if (zeros > 0) bins[2 * -start] += zeros; // 0 is the left edge of bin −start: d = 0
+    this.total += i - from;
+    return i;
+  }
+
+  /** Removes data[0, end) again (a batch rejected part-way); counts exactly, sums to rounding. */
+  remove(data: Float32Array, end: number): void {
+    const w = this.width;
+    const inv = 1 / w;
+    for (let i = 0; i < end; i++) {
+      const x = data[i];
+      const g = floor(x * inv);
+      const j = g - this.start;
+      const d = x - g * w;
+      this.bins[2 * j] -= 1;
+      this.bins[2 * j + 1] -= d;
+    }
+    this.total -= end;
   }
 
   /**
@@ -167,7 +188,7 @@ export class MomentHistogram {
    */
   snapshot(): BinModel {
     let m = 0;
-    for (let i = 0; i < this.numBins; i++) if (this.count[i] > 0) m++;
+    for (let i = 0; i < this.numBins; i++) if (this.bins[2 * i] > 0) m++;
     const model: BinModel = { n: new Float64Array(m), mean: new Float64Array(m), half: new Float64Array(m), total: this.total, width: this.width };
     for (let i = 0, k = 0; i < this.numBins; i++) {
       const b = this.bin(i);
@@ -181,19 +202,21 @@ export class MomentHistogram {
 
   /** Bin i as count, mean and variance, or undefined when empty. */
   bin(i: number): Bin | undefined {
-    const n = this.count[i];
+    const n = this.bins[2 * i];
     if (n === 0) return undefined;
-    const m = this.sum1[i] / n;
-    const variance = Math.max(0, this.sum2[i] / n - m * m);
+    const m = this.bins[2 * i + 1] / n;
+    // Within-bin spread: uniform, as wide as the bin allows around the exact mean.
+    const half = Math.max(0, Math.min(this.width / 2, m, this.width - m));
+    const variance = (half * half) / 3;
     return { n, mean: (this.start + i) * this.width + m, variance };
   }
 
   /**
    * Approximate r-th largest (fromTop) or r-th smallest value, for ranks beyond the exact
    * tail buffers. Inside the bin the values are taken as uniform over mean ± √3·σ, the
-   * interval with the bin's mean and variance; the result is clamped to the data range.
+   * interval with the bin's mean and variance; the result is clamped to [min, max].
    */
-  quantile(r: number, fromTop: boolean): number {
+  quantile(r: number, fromTop: boolean, min: number, max: number): number {
     let seen = 0;
     for (let k = 0; k < this.numBins; k++) {
       const i = fromTop ? this.numBins - 1 - k : k;
@@ -203,10 +226,10 @@ export class MomentHistogram {
         const half = Math.sqrt(3 * b.variance);
         const t = (r - seen - 0.5) / b.n; // fraction into the bin from the near end
         const v = fromTop ? b.mean + half - 2 * half * t : b.mean - half + 2 * half * t;
-        return Math.min(this.dataMax, Math.max(this.dataMin, v));
+        return Math.min(max, Math.max(min, v));
       }
       seen += b.n;
     }
-    return fromTop ? this.dataMin : this.dataMax;
+    return fromTop ? min : max;
   }
 }

@@ -12,11 +12,31 @@ export class TopK {
   private threshold = -Infinity;
   /** True once values were dropped, i.e. ranks beyond `capacity` are unknown. */
   private dropped = false;
+  /** State at `mark()`, for `rollback()`; the buffer's marked prefix is copied only when a
+   * compaction would overwrite it. */
+  private readonly saved: Float32Array;
+  private mark_ = { len: -1, threshold: -Infinity, dropped: false, copied: false };
 
   constructor(readonly capacity: number) {
     // Twice the capacity: compaction then runs at most once per `capacity` insertions,
     // which keeps insertion O(1) amortised.
     this.buf = new Float32Array(2 * capacity);
+    this.saved = new Float32Array(2 * capacity);
+  }
+
+  /** Remembers the current contents (before a batch), so `rollback` can restore them. */
+  mark(): void {
+    this.mark_ = { len: this.len, threshold: this.threshold, dropped: this.dropped, copied: false };
+  }
+
+  /** Back to the contents at the last `mark()`, exactly. */
+  rollback(): void {
+    const m = this.mark_;
+    if (m.len < 0) return;
+    if (m.copied) this.buf.set(this.saved.subarray(0, m.len));
+    this.len = m.len;
+    this.threshold = m.threshold;
+    this.dropped = m.dropped;
   }
 
   /** Offers every value of `data` (negated when `negate`, to track the smallest). */
@@ -45,6 +65,11 @@ export class TopK {
 
   /** Keeps the `capacity` largest at the front; returns the new threshold. */
   private compact(): number {
+    const m = this.mark_;
+    if (m.len > 0 && !m.copied) {
+      this.saved.set(this.buf.subarray(0, m.len));
+      m.copied = true;
+    }
     const keepFrom = this.len - this.capacity;
     const view = this.buf.subarray(0, this.len);
     this.threshold = selectKth(view, keepFrom);
@@ -67,6 +92,6 @@ export class TopK {
   }
 
   get bytes(): number {
-    return this.buf.byteLength;
+    return this.buf.byteLength + this.saved.byteLength;
   }
 }
