@@ -3,18 +3,11 @@ import * as path from 'path';
 import { ConfigError } from '../../src/errors';
 import { buildQuantConfig, formatQuantConfig, LayerQuantConfig, parseQuantConfig } from '../../src/config';
 import { ADD, AVGPOOL, BMM, CONV, DEPTHWISE, DYNAMIC, fakeLayers, FUSED, MATMUL, MAXPOOL } from './fake-layers';
+import { errorOf as expectError } from '../helpers/errors';
 
 const fixture = (name: string) => fsp.readFile(path.join(__dirname, '..', 'fixtures', 'config', name), 'utf8');
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (fn: () => unknown) => expectError(fn, ConfigError);
 
 describe('buildQuantConfig from options', () => {
   it('writes the golden config', async () => {

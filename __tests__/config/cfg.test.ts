@@ -6,20 +6,13 @@ import {
   buildQuantConfig, ConfigDefinition, formatQuantConfig, LayerQuantConfig, parseConfigDefinition, QuantConfig, readConfigDefinition,
 } from '../../src/config';
 import { ADD, AVGPOOL, BMM, CONV, DEPTHWISE, fakeLayers, FUSED, MATMUL, MAXPOOL } from './fake-layers';
+import { errorOf as expectError } from '../helpers/errors';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'config');
 const fixture = (name: string) => fsp.readFile(path.join(FIXTURES, name), 'utf8');
 const FILE = 'quant.cfg';
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (fn: () => unknown) => expectError(fn, ConfigError);
 
 /** The config a .cfg text produces for the fake graph. */
 const build = (text: string) => buildQuantConfig(fakeLayers(), { definition: parseConfigDefinition(text, FILE) });

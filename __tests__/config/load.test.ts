@@ -4,18 +4,11 @@ import * as path from 'path';
 import { ConfigError } from '../../src/errors';
 import { buildQuantConfig, formatQuantConfig, loadQuantConfig, parseQuantConfig, QUANT_CONFIG_SCHEMA_PATH } from '../../src/config';
 import { ADD, AVGPOOL, BMM, CONV, DEPTHWISE, DYNAMIC, fakeLayers, MATMUL, MAXPOOL } from './fake-layers';
+import { errorOf as expectError } from '../helpers/errors';
 
 const FILE = 'config.json';
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (fn: () => unknown) => expectError(fn, ConfigError);
 
 const load = (value: unknown) => parseQuantConfig(JSON.stringify(value, null, 4), fakeLayers(), FILE);
 

@@ -3,19 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { RecordError } from '../../src/errors';
 import { LayerRecord, parseRecord, readRecord, requireLayer, writeRecord } from '../../src/record';
+import { errorOf as expectError } from '../helpers/errors';
 
 const FILE = 'rec.txt';
 
-/** The RecordError thrown by fn; fails the test when none is. */
-function errorOf(fn: () => unknown): RecordError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RecordError);
-    return e as RecordError;
-  }
-  throw new Error('expected a RecordError');
-}
+const errorOf = (fn: () => unknown) => expectError(fn, RecordError);
 
 const layer = (name: string, value: string) => `record {\n  key: "${name}"\n  value {\n${value}\n  }\n}\n`;
 
