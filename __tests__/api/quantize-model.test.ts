@@ -127,14 +127,13 @@ describe('quantizeModel errors', () => {
 
   type Case = [string, (json: Record<string, any>) => void, Record<string, unknown>, RegExp];
   const cases: Case[] = [
-    ['an unknown layer', (j) => (j.ghost = j.conv1), { code: 'CONFIG_INVALID', layer: 'ghost' }, /Layer ghost does not exist in the graph/],
-    ['an unquantizable layer', (j) => (j.conv3 = j.conv1), { code: 'CONFIG_INVALID', layer: 'conv3' }, /Layer conv3 does not support quantization: filter/],
+    ['an unknown layer', (j) => (j.ghost = j.conv1), { code: 'LAYER_NOT_FOUND', layer: 'ghost' }, /Layer ghost does not exist in the graph/],
+    ['an unquantizable layer', (j) => (j.conv3 = j.conv1), { code: 'LAYER_NOT_QUANTIZABLE', layer: 'conv3' }, /Layer conv3 does not support quantization: filter/],
     ['search_step 0', (j) => (j.conv1.activation_quant_params.search_step = 0), { layer: 'conv1', field: 'activation_quant_params.search_step' }, /search_step/],
     ['a percentile of 0.4', (j) => (j.fused.activation_quant_params.max_percentile = 0.4), { layer: 'fused' }, /max_percentile/],
     ['an unknown act_algo', (j) => (j.conv1.activation_quant_params.act_algo = 'kl'), { layer: 'conv1' }, /act_algo/],
     ['batch_num 0', (j) => (j.batch_num = 0), { code: 'CONFIG_INVALID', field: 'batch_num' }, /batch_num/],
-    // config/ reports this as CONFIG_INVALID when loading (NO_LAYER_TO_QUANTIZE when building)
-    ['nothing enabled', (j) => ['conv1', 'fused'].forEach((l) => (j[l].quant_enable = false)), { code: 'CONFIG_INVALID' }, /no layer to quantize/i],
+    ['nothing enabled', (j) => ['conv1', 'fused'].forEach((l) => (j[l].quant_enable = false)), { code: 'NO_LAYER_TO_QUANTIZE' }, /no layer to quantize/i],
   ];
   it.each(cases)('rejects %s, typed and named, and leaves the graph untouched', async (_, edit, fields, message) => {
     const graph = netWithFusedOutput();

@@ -155,11 +155,21 @@ describe('config rules: each error names the layer and the field', () => {
     ['every layer disabled', (c) => Object.keys(c).forEach((k) => c[k].quant_enable !== undefined && (c[k].quant_enable = false)), undefined, undefined, 'no layer to quantize'],
   ];
 
-  it.each(cases)('rejects %s', (_name, edit, layer, field, message) => {
+  // Layer-selection problems carry the codes buildQuantConfig uses for them; the rest are CONFIG_INVALID.
+  const CODES: Record<string, string> = {
+    'an unknown layer': 'LAYER_NOT_FOUND',
+    'an unknown fusion layer': 'LAYER_NOT_FOUND',
+    'an unquantizable layer': 'LAYER_NOT_QUANTIZABLE',
+    'a tensor-only layer': 'LAYER_NOT_QUANTIZABLE',
+    'a tensor entry on a conv': 'LAYER_NOT_QUANTIZABLE',
+    'every layer disabled': 'NO_LAYER_TO_QUANTIZE',
+  };
+
+  it.each(cases)('rejects %s', (name, edit, layer, field, message) => {
     const value = configWith(edit);
     const text = JSON.stringify(value, null, 4);
     const e = errorOf(() => parseQuantConfig(text, fakeLayers(), FILE));
-    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.code).toBe(CODES[name] ?? 'CONFIG_INVALID');
     expect(e.message).toContain(message);
     expect(e.layer).toBe(layer);
     expect(e.field).toBe(field);

@@ -1,7 +1,9 @@
 /**
  * Reading the JSON config quantizeModel is given (SPEC §3): duplicate keys and syntax
  * (with lines), the JSON Schema, then the rules that need the graph or span fields.
- * Every failure is a ConfigError CONFIG_INVALID naming file, line, layer and field.
+ * Every failure is a ConfigError naming file, line, layer and field: CONFIG_INVALID, or the
+ * code buildQuantConfig uses for the same problem (LAYER_NOT_FOUND, LAYER_NOT_QUANTIZABLE,
+ * NO_LAYER_TO_QUANTIZE), so callers can branch on one code whichever path found it.
  */
 import { promises as fsp } from 'fs';
 import { ConfigError, describe } from '../errors';
@@ -50,7 +52,7 @@ export function parseQuantConfig(text: string, layers: readonly LayerCandidate[]
   } catch (e) {
     if (!(e instanceof ConfigProblemError)) throw e;
     const p = e.problem;
-    throw new ConfigError('CONFIG_INVALID', p.message, { file, line: lineOf(lines, p.pointer), layer: p.layer, field: p.field, hint: p.hint ?? HINT });
+    throw new ConfigError(p.code ?? 'CONFIG_INVALID', p.message, { file, line: lineOf(lines, p.pointer), layer: p.layer, field: p.field, hint: p.hint ?? HINT });
   }
 }
 

@@ -1,6 +1,10 @@
+import type { ErrorCode } from '../errors';
+
 /** A config problem located by JSON pointer; load.ts turns it into a ConfigError with the line. */
 export interface ConfigProblem {
   message: string;
+  /** The same code buildQuantConfig uses for this problem; CONFIG_INVALID when absent. */
+  code?: ErrorCode;
   /** JSON pointer of the offending value. */
   pointer: string;
   layer?: string;

@@ -8,6 +8,7 @@ import { CandidateIndex, layerProblem, LayerUse } from './candidates';
 import { HFMG_DEFAULT_BINS, IFMR_DEFAULTS, NUM_BITS } from './defaults';
 import { CONV_FAMILY, forcesSymmetric, hasWeights } from './ops';
 import { ConfigProblemError, pointerOf } from './problem';
+import type { ErrorCode } from '../errors';
 import { ifmrViolation } from './rules';
 import {
   HEADER_KEYS, LayerQuantConfig, LoadedQuantConfig, QuantConfig, ResolvedActivation,
@@ -17,13 +18,13 @@ import {
 /** activation_quant_params as the file has it: any subset of the fields, already schema-checked. */
 type JsonActivation = Record<string, unknown>;
 
-function fail(message: string, pointer: string, layer?: string, field?: string, hint?: string): never {
-  throw new ConfigProblemError({ message, pointer, layer, field, hint });
+function fail(message: string, pointer: string, layer?: string, field?: string, hint?: string, code?: ErrorCode): never {
+  throw new ConfigProblemError({ message, pointer, layer, field, hint, code });
 }
 
 function requireLayer(index: CandidateIndex, name: string, use: LayerUse, pointer: string) {
   const p = layerProblem(index, name, use);
-  if (p) fail(p.message, pointer, name, undefined, p.hint);
+  if (p) fail(p.message, pointer, name, undefined, p.hint, p.code);
   return index.get(name)!;
 }
 
@@ -107,7 +108,7 @@ export function resolveConfig(config: QuantConfig, index: CandidateIndex, file: 
   const tensorQuantize = resolveTensors(config.tensor_quantize ?? [], index, activationOffset);
   if (![...resolved.values()].some((r) => r.quantEnable) && tensorQuantize.length === 0) {
     fail('no layer to quantize: no layer has quant_enable true and tensor_quantize is empty', '', undefined, undefined,
-      'set quant_enable to true for at least one layer');
+      'set quant_enable to true for at least one layer', 'NO_LAYER_TO_QUANTIZE');
   }
   return {
     file,
