@@ -8,7 +8,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { attrShape, createQuantConfig, loadGraph, quantizeModel, Session } from '../../src';
+import { attrBool, attrFloat, attrShape, attrString, createQuantConfig, loadGraph, quantizeModel, Session } from '../../src';
+import type { NodeDef } from '../../src';
+import { ifmr } from '../../src/calib';
 import type { Graph } from '../../src';
 import { ImagePreprocess, preprocessImage, readImage } from '../../src/data';
 import { findLayers, prepareGraph } from '../../src/passes';
@@ -122,5 +124,64 @@ describe.each(Object.keys(CASES))('calibrating %s', (name) => {
     calibrated.forEach((outs, b) => outs.forEach((o, k) => (worst = Math.min(worst, cosine(float[b][k], o)))));
     cosines.push(`  ${name.padEnd(10)} ${worst.toFixed(6)} (1 − cos = ${(1 - worst).toExponential(2)}; ${records.size} layers, ${outputs.length} output(s), batches of ${input.shape[0]})`);
     expect(worst).toBeGreaterThanOrEqual(minCosine);
+  });
+});
+
+/**
+ * SPEC/issue contract: the streaming accumulators' scale_d stays within 1% of exact IFMR
+ * on the test models. The calibration session also fetches every QuantIfmr input, so
+ * exact IFMR (src/calib ifmr over all batches, kept in memory here only) sees exactly
+ * the activations the kernels saw. Small models only: exact IFMR is quadratic-ish work.
+ */
+/** A list-of-floats attribute (search_range). */
+function attrFloats(node: NodeDef, name: string): number[] {
+  const a = node.attr[name];
+  if (a?.kind !== 'list' || !a.value.f) throw new Error(`${node.name} has no float list ${name}`);
+  return a.value.f;
+}
+
+describe.each(['emotion', 'liveness', 'iris'])('streaming IFMR against exact IFMR on %s', (name) => {
+  it('every layer\'s scale_d is within 1% and offset_d within 1 of exact IFMR', async () => {
+    const { model, preprocess } = CASES[name];
+    const graph = await loadGraph(model().path);
+    const input = inputOf(graph, 2);
+    const batches = await photoBatches(input.shape, preprocess);
+    const config = path.join(dir, `${name}-exact.json`);
+    const record = path.join(dir, `${name}-exact.txt`);
+    await createQuantConfig(config, graph, { batchNum: BATCH_NUM });
+    await quantizeModel(graph, config, record);
+    const ifmrNodes = graph.nodes().filter((n) => n.op === 'QuantIfmr');
+    // The outputs make every calibration node run; the QuantIfmr inputs are what they saw.
+    const outputs = outputsOf(graph);
+    const fetches = [...outputs, ...ifmrNodes.map((n) => n.inputs[0])];
+    const seen: Float32Array[][] = ifmrNodes.map(() => []);
+    const session = await Session.create(graph, { backend: 'wasm' });
+    try {
+      for (const b of batches) {
+        const got = (await session.run(fetches, { [input.name]: b })).slice(outputs.length);
+        got.forEach((t, i) => seen[i].push(Float32Array.from(t.data as Float32Array)));
+      }
+    } finally {
+      session.dispose();
+    }
+    const records = await readRecord(record);
+    let worst = 0;
+    ifmrNodes.forEach((node, i) => {
+      const key = attrString(node, 'layer_name');
+      const exact = ifmr(seen[i], {
+        maxPercentile: attrFloat(node, 'max_percentile'),
+        minPercentile: attrFloat(node, 'min_percentile'),
+        searchRange: attrFloats(node, 'search_range') as [number, number],
+        searchStep: attrFloat(node, 'search_step'),
+        asymmetric: attrBool(node, 'asymmetric'),
+      });
+      const streamed = records.get(key)!;
+      const error = Math.abs(streamed.scaleD! / exact.scale - 1);
+      worst = Math.max(worst, error);
+      expect(error).toBeLessThanOrEqual(0.01);
+      expect(Math.abs(streamed.offsetD! - exact.offset)).toBeLessThanOrEqual(1);
+    });
+    expect(ifmrNodes.length).toBeGreaterThan(0);
+    cosines.push(`  ${name.padEnd(10)} streaming vs exact IFMR: worst scale_d error ${(100 * worst).toFixed(4)}% over ${ifmrNodes.length} layers`);
   });
 });
