@@ -7,6 +7,7 @@ import { GraphError } from '../errors';
 import type { GraphMeta, NodeDef, TensorValue } from './types';
 import { attr } from './attr';
 import { canonicalTensorName, formatTensorName, parseTensorName, TensorRef } from './tensor-name';
+import { topologicalOrder, validateGraph } from './graph-order';
 
 export interface Consumer {
   node: NodeDef;
@@ -23,12 +24,6 @@ export interface NodeSpec {
   device?: string;
   attr?: NodeDef['attr'];
 }
-
-/**
- * Back edges of TF1 while loops: NextIteration feeds Merge. They are not cycles in the
- * dataflow sense, so topological order and cycle detection skip them.
- */
-const LOOP_BACK_EDGE_OPS = new Set(['NextIteration', 'RefNextIteration']);
 
 export class Graph {
   meta: GraphMeta;
@@ -274,61 +269,16 @@ export class Graph {
     this.setLinks(node, node.inputs, controlInputs);
   }
 
-  // ---- order and checks ----------------------------------------------------
+  // ---- order and checks (graph-order.ts) ------------------------------------
 
-  /**
-   * Nodes so that every node comes after its inputs (Kahn's algorithm, stable in
-   * GraphDef order). A cycle is a GraphError naming the nodes on it.
-   */
+  /** Nodes so that every node comes after its inputs; a cycle is a GraphError naming it. */
   topologicalOrder(): NodeDef[] {
-    const pending = new Map<string, number>();
-    for (const n of this.byName.values()) pending.set(n.name, this.forwardDeps(n).size);
-    const ready: string[] = [];
-    for (const [name, count] of pending) if (count === 0) ready.push(name);
-    const order: NodeDef[] = [];
-    for (let head = 0; head < ready.length; head++) {
-      const node = this.byName.get(ready[head])!;
-      order.push(node);
-      for (const readerName of this.readers.get(node.name) ?? []) {
-        const reader = this.byName.get(readerName)!;
-        if (!this.forwardDeps(reader).has(node.name)) continue;
-        const left = pending.get(readerName)! - 1;
-        pending.set(readerName, left);
-        if (left === 0) ready.push(readerName);
-      }
-    }
-    if (order.length !== this.byName.size) {
-      const stuck = [...pending].filter(([, c]) => c > 0).map(([n]) => n);
-      throw new GraphError('GRAPH_CYCLE', `the graph has a cycle through ${stuck.slice(0, 10).join(', ')}${stuck.length > 10 ? ', ...' : ''}`, {
-        node: stuck[0],
-        hint: 'a frozen inference graph must be acyclic (only NextIteration may close a loop)',
-      });
-    }
-    return order;
+    return topologicalOrder(this);
   }
 
   /** Throws a GraphError for the first problem: duplicate names, dangling inputs, cycles. */
   validate(): void {
-    const seen = new Set<string>();
-    for (const n of this.byName.values()) {
-      if (seen.has(n.name)) throw new GraphError('DUPLICATE_NODE', `duplicate node name ${n.name}`, { node: n.name });
-      seen.add(n.name);
-      for (const input of n.inputs) {
-        const ref = parseTensorName(input);
-        if (!this.byName.has(ref.node)) {
-          throw new GraphError('DANGLING_INPUT', `node ${n.name} reads "${input}", which no node produces`, {
-            node: n.name,
-            hint: 'the graph is incomplete; re-export it, or check that every input node was kept',
-          });
-        }
-      }
-      for (const c of n.controlInputs) {
-        if (!this.byName.has(c)) {
-          throw new GraphError('DANGLING_INPUT', `node ${n.name} has control input ^${c}, which does not exist`, { node: n.name });
-        }
-      }
-    }
-    this.topologicalOrder();
+    validateGraph(this);
   }
 
   /** A deep-enough copy: nodes and attr maps are new; tensor data is shared (treat as immutable). */
@@ -350,18 +300,6 @@ export class Graph {
     }
     this.byName.set(node.name, node);
     this.link(node);
-  }
-
-  private forwardDeps(node: NodeDef): Set<string> {
-    const deps = new Set<string>();
-    for (const input of node.inputs) {
-      const producer = parseTensorName(input).node;
-      const p = this.byName.get(producer);
-      if (p && LOOP_BACK_EDGE_OPS.has(p.op) && (node.op === 'Merge' || node.op === 'RefMerge')) continue;
-      deps.add(producer);
-    }
-    for (const c of node.controlInputs) deps.add(c);
-    return deps;
   }
 
   private setLinks(node: NodeDef, inputs: readonly string[], controlInputs: readonly string[]): void {
