@@ -75,11 +75,14 @@ export class AmctError extends Error {
   readonly field?: string;
   readonly line?: number;
   readonly hint?: string;
+  /** What went wrong, without the location and hint `message` adds (for re-wrapping). */
+  readonly detail: string;
 
   constructor(code: ErrorCode, message: string, context: ErrorContext = {}) {
     super(AmctError.compose(message, context), context.cause !== undefined ? { cause: context.cause } : undefined);
     this.name = new.target.name;
     this.code = code;
+    this.detail = message;
     this.file = context.file;
     this.node = context.node;
     this.layer = context.layer;

@@ -154,3 +154,14 @@ describe('files', () => {
     await expect(writeRecord(file, new Map([['conv', ok]]))).rejects.toMatchObject({ code: 'FILE_WRITE_FAILED', file });
   });
 });
+
+test('a record write into a missing folder keeps the atomic writer\'s specific hint, once', async () => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'amct-rec-hint-'));
+  const file = path.join(dir, 'no', 'rec.txt');
+  const record: LayerRecord = { scaleD: 0.1, offsetD: 0, scaleW: [0.2], offsetW: [0], shiftBit: [] };
+  const failure = await writeRecord(file, new Map([['conv', record]])).catch((x) => x);
+  expect(failure).toBeInstanceOf(RecordError);
+  expect(failure).toMatchObject({ code: 'FILE_WRITE_FAILED', file, hint: expect.stringMatching(/does not exist; create it first/) });
+  expect(failure.message.match(/Hint:/g)).toHaveLength(1);
+  await fsp.rm(dir, { recursive: true, force: true });
+});

@@ -4,9 +4,9 @@
  * (hence the full validation) only exist after that. The text is read once and handed on,
  * so the header and the full check see the same bytes even if the file changes meanwhile.
  */
-import { promises as fsp } from 'fs';
 import { parseQuantConfig } from '../config';
-import { ConfigError, describe } from '../errors';
+import { ConfigError } from '../errors';
+import { readTextInput } from '../io/read';
 
 export interface ConfigHeader {
   /** The whole file, for the full validation once the layers are known. */
@@ -15,15 +15,8 @@ export interface ConfigHeader {
   skipFusionLayers: string[];
 }
 
-async function readConfigText(file: string): Promise<string> {
-  try {
-    return await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ConfigError(missing ? 'FILE_NOT_FOUND' : 'FILE_READ_FAILED',
-      missing ? `quantization config ${file} does not exist` : `cannot read quantization config ${file}: ${describe(e)}`,
-      { file, cause: e, hint: missing ? 'create it with createQuantConfig first' : 'check the path and its permissions' });
-  }
+function readConfigText(file: string): Promise<string> {
+  return readTextInput(file, { what: 'quantization config', missingHint: 'create it with createQuantConfig first', errorClass: ConfigError });
 }
 
 /** The header when it is well-formed, undefined otherwise (the full parser then explains). */

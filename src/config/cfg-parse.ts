@@ -4,12 +4,12 @@
  * that does not need the graph. Names of layers are checked later, against the graph,
  * by buildQuantConfig.
  */
-import { promises as fsp } from 'fs';
-import { ConfigError, describe } from '../errors';
+import { ConfigError } from '../errors';
 import { parseTextProto } from '../record/text-proto';
 import { checkDefinition } from './cfg-check';
 import { amctConfigType, RawAmctConfig, RawCalibration, RawHfmg, RawIfmr } from './cfg-schema';
 import { CalibrationDefinition, ConfigDefinition, HfmgDefinition, IfmrDefinition } from './types';
+import { readTextInput } from '../io/read';
 
 /** Copies only the fields that were written, so "absent" stays distinguishable from a default. */
 function present<T extends object>(pairs: [keyof T, unknown][]): T {
@@ -92,14 +92,6 @@ export function parseConfigDefinition(text: string, file?: string): ConfigDefini
 }
 
 export async function readConfigDefinition(file: string): Promise<ConfigDefinition> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ConfigError(missing ? 'FILE_NOT_FOUND' : 'FILE_READ_FAILED',
-      missing ? `simplified config ${file} does not exist` : `cannot read simplified config ${file}: ${describe(e)}`,
-      { file, cause: e, hint: 'check the configDefinition path' });
-  }
+  const text = await readTextInput(file, { what: 'simplified config', missingHint: 'check the configDefinition path', errorClass: ConfigError });
   return parseConfigDefinition(text, file);
 }

@@ -5,8 +5,7 @@
  * code buildQuantConfig uses for the same problem (LAYER_NOT_FOUND, LAYER_NOT_QUANTIZABLE,
  * NO_LAYER_TO_QUANTIZE), so callers can branch on one code whichever path found it.
  */
-import { promises as fsp } from 'fs';
-import { ConfigError, describe } from '../errors';
+import { ConfigError } from '../errors';
 import { LayerCandidate } from '../passes/layer-types';
 import { indexCandidates } from './candidates';
 import { JsonLinesError, parseJsonWithLines } from './json-lines';
@@ -14,6 +13,7 @@ import { ConfigProblemError } from './problem';
 import { resolveConfig } from './resolve';
 import { quantConfigValidator, translateSchemaError } from './schema';
 import { LoadedQuantConfig, QuantConfig } from './types';
+import { readTextInput } from '../io/read';
 
 function lineOf(lines: Map<string, number>, pointer: string): number | undefined {
   for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
@@ -57,14 +57,6 @@ export function parseQuantConfig(text: string, layers: readonly LayerCandidate[]
 }
 
 export async function loadQuantConfig(file: string, layers: readonly LayerCandidate[]): Promise<LoadedQuantConfig> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ConfigError(missing ? 'FILE_NOT_FOUND' : 'FILE_READ_FAILED',
-      missing ? `quantization config ${file} does not exist` : `cannot read quantization config ${file}: ${describe(e)}`,
-      { file, cause: e, hint: missing ? 'create it with createQuantConfig first' : 'check the path and its permissions' });
-  }
+  const text = await readTextInput(file, { what: 'quantization config', missingHint: 'create it with createQuantConfig first', errorClass: ConfigError });
   return parseQuantConfig(text, layers, file);
 }

@@ -7,7 +7,7 @@
  */
 import type { Graph, NodeDef } from '../ir';
 import { constValue, isFloat32 } from './graph-utils';
-import { becomeBias, biasValues, chainEndingAt, checkFold } from './layer-chain';
+import { becomeBias, biasValues, chainAndConstant, checkFold } from './layer-chain';
 import type { LayerChain } from './layer-chain';
 import { Reporter } from './pass';
 import type { GraphPass, PassContext, PassReport } from './pass';
@@ -20,7 +20,7 @@ export const addToBias: GraphPass = {
     for (const { name, op } of graph.nodes()) {
       if ((op !== 'Add' && op !== 'AddV2') || !graph.has(name)) continue;
       const add = graph.getNode(name);
-      const match = matchAdd(graph, add);
+      const match = chainAndConstant(graph, add, 'Add');
       if (!match) continue;
       const reason = convert(graph, add, match.chain, match.constant, ctx);
       if (reason) r.skip(match.chain.layer.name, name, reason);
@@ -29,15 +29,6 @@ export const addToBias: GraphPass = {
     return r.report;
   },
 };
-
-function matchAdd(graph: Graph, add: NodeDef): { chain: LayerChain; constant: string } | undefined {
-  if (add.inputs.length !== 2) return undefined;
-  for (const i of [0, 1]) {
-    const chain = chainEndingAt(graph, add.inputs[i], 'Add');
-    if (chain && constValue(graph, add.inputs[1 - i])) return { chain, constant: add.inputs[1 - i] };
-  }
-  return undefined;
-}
 
 /** Converts and returns undefined, or returns why not (the graph is then untouched). */
 function convert(graph: Graph, add: NodeDef, chain: LayerChain, constant: string, ctx: PassContext): string | undefined {

@@ -9,7 +9,7 @@
 import { parseTensorName } from '../ir';
 import type { Graph, NodeDef } from '../ir';
 import { constValue, isFloat32, removeIfOrphaned } from './graph-utils';
-import { becomeBias, biasValues, chainEndingAt, checkFold, replaceWeight } from './layer-chain';
+import { becomeBias, biasValues, chainAndConstant, checkFold, replaceWeight } from './layer-chain';
 import type { LayerChain } from './layer-chain';
 import { renameOutput, Reporter } from './pass';
 import type { GraphPass, PassContext, PassReport } from './pass';
@@ -22,25 +22,15 @@ export const foldMul: GraphPass = {
     for (const { name, op } of graph.nodes()) {
       if (op !== 'Mul' || !graph.has(name)) continue;
       const mul = graph.getNode(name);
-      const match = matchMul(graph, mul);
+      const match = chainAndConstant(graph, mul, 'Mul');
       if (!match) continue;
-      const reason = foldMulInto(graph, mul, match.chain, match.factor, ctx);
+      const reason = foldMulInto(graph, mul, match.chain, match.constant, ctx);
       if (reason) r.skip(match.chain.layer.name, name, reason);
       else r.did(match.chain.layer.name, [name], `folded Mul by a constant into ${match.chain.layer.op} weights`);
     }
     return r.report;
   },
 };
-
-/** Mul(chain, Const) in either order. */
-function matchMul(graph: Graph, mul: NodeDef): { chain: LayerChain; factor: string } | undefined {
-  if (mul.inputs.length !== 2) return undefined;
-  for (const i of [0, 1]) {
-    const chain = chainEndingAt(graph, mul.inputs[i], 'Mul');
-    if (chain && constValue(graph, mul.inputs[1 - i])) return { chain, factor: mul.inputs[1 - i] };
-  }
-  return undefined;
-}
 
 /** Folds and returns undefined, or returns why not (the graph is then untouched). */
 function foldMulInto(graph: Graph, mul: NodeDef, chain: LayerChain, factor: string, ctx: PassContext): string | undefined {

@@ -7,7 +7,7 @@
 import { attr, DataType, floatTensor, parseTensorName, toFloat32 } from '../ir';
 import type { Graph, NodeDef } from '../ir';
 import { assert } from '../errors';
-import { isFloat32, isSoleReader, otherReaders, removeIfOrphaned, resolveConst } from './graph-utils';
+import { isConstTensor, isFloat32, isSoleReader, otherReaders, removeIfOrphaned, resolveConst } from './graph-utils';
 import { isChannelsFirst, LAYOUTS, opRow, outputChannelAxis } from './op-table';
 import type { FusibleOp, OpRow } from './op-table';
 import type { PassContext } from './pass';
@@ -21,6 +21,19 @@ export interface LayerChain {
   bias?: NodeDef;
   /** The chain's last node (bias ?? layer): what the next node reads. */
   tail: NodeDef;
+}
+
+/**
+ * A binary node (Add, Mul) reading a layer chain and a constant, in either order: the
+ * chain and the constant's tensor name, or undefined when the node is not that shape.
+ */
+export function chainAndConstant(graph: Graph, node: NodeDef, what: FusibleOp): { chain: LayerChain; constant: string } | undefined {
+  if (node.inputs.length !== 2) return undefined;
+  for (const i of [0, 1]) {
+    const chain = chainEndingAt(graph, node.inputs[i], what);
+    if (chain && isConstTensor(graph, node.inputs[1 - i])) return { chain, constant: node.inputs[1 - i] };
+  }
+  return undefined;
 }
 
 /** The layer (plus BiasAdd) that produces `tensor`, when `what` may be fused after it. */

@@ -1,25 +1,18 @@
 /** Record files on disk: reading with checks, writing once and atomically. */
-import { promises as fsp } from 'fs';
-import { describe, RecordError } from '../errors';
+import { AmctError, RecordError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import { formatRecord } from './format';
 import { parseRecord } from './parse';
 import { KeyedLayerRecord, LayerRecord, ReadRecordOptions, RecordMap } from './types';
 import { checkLayerRecord } from './validate';
+import { readTextInput } from '../io/read';
 
 export async function readRecord(file: string, options: ReadRecordOptions = {}): Promise<RecordMap> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new RecordError(missing ? 'FILE_NOT_FOUND' : 'FILE_READ_FAILED',
-      missing ? `record_file ${file} does not exist` : `cannot read record_file ${file}: ${describe(e)}`, {
-        file,
-        cause: e,
-        hint: missing ? 'run quantizeModel and the calibration batches first, or check the path' : 'check the path and its permissions',
-      });
-  }
+  const text = await readTextInput(file, {
+    what: 'record_file',
+    missingHint: 'run quantizeModel and the calibration batches first, or check the path',
+    errorClass: RecordError,
+  });
   return parseRecord(text, file, options);
 }
 
@@ -39,11 +32,9 @@ export async function writeRecord(
   try {
     await writeFileAtomic(file, formatRecord(records));
   } catch (e) {
-    throw new RecordError('FILE_WRITE_FAILED', `cannot write record_file ${file}: ${describe(e)}`, {
-      file,
-      cause: e,
-      hint: 'check that the folder exists and is writable',
-    });
+    // Keep writeFileAtomic's code and its specific hint ("create the folder first", ...).
+    if (!(e instanceof AmctError)) throw e;
+    throw new RecordError(e.code, e.detail, { file, cause: e, hint: e.hint });
   }
 }
 
