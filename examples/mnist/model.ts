@@ -14,7 +14,7 @@
  *
  * Convolutions carry no bias (batch norm follows each); the dense layers have one.
  */
-import type * as tfType from '@tensorflow/tfjs';
+import type * as tfType from './tf';
 
 export const BN_EPSILON = 0.001;
 const BN_MOMENTUM = 0.9;

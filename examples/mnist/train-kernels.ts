@@ -5,7 +5,7 @@
  * TensorBuffer.get() and make one training step take seconds. These walk the flat NHWC
  * arrays (float64 accumulation) and serve either backend. Dilations must be 1.
  */
-import type * as tfType from '@tensorflow/tfjs';
+import type * as tfType from './tf';
 
 type Conv4 = [number, number, number, number];
 interface Backend {

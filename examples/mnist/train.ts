@@ -12,7 +12,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { existsSync } from 'fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import '@tensorflow/tfjs-backend-wasm';
 import { Digits, gather, IMAGE_SIZE, loadDigits, PIXELS } from './data';
 import { buildModel } from './model';

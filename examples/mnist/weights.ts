@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type * as tfType from '@tensorflow/tfjs';
+import type * as tfType from './tf';
 import type { Weights } from './export';
 
 /** Weight names of each layer kind, in the order tfjs's getWeights() returns them. */

@@ -15,6 +15,21 @@ import { log } from '../log';
 
 export { tf, converter };
 
+/**
+ * tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js ...
+ * install our node backend" (console.warn, with a stack trace under jest) on the first
+ * tensor it stores when IS_NODE is set. amct-ts chooses tfjs-node itself when it is
+ * installed and documents the backends, so that banner only confuses users of the wasm
+ * default. The backend shows it while its `firstUse` flag is true: we clear that flag on
+ * the cpu backend (instantiating it is cheap and does not make it the current backend).
+ * Nothing else is silenced: tfjs's other warnings still print.
+ */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
+}
+quietCpuBanner();
+
 export interface LoadResult {
   ok: boolean;
   /** Why the package could not be loaded, for hints. */
