@@ -5,3 +5,5 @@ export { quantizeModel } from './quantize-model';
 export type { QuantizeModelOptions, QuantizeModelResult } from './quantize-model';
 export { saveModel, convertModel } from './save-model';
 export type { SaveModelResult } from './save-model';
+export { inspectModel } from './inspect-model';
+export type { InspectOptions, ModelInspection, InspectedTensor, SignatureTensor, InspectedLayer, SkippedLayer } from './inspect-model';

@@ -6,9 +6,11 @@ Post-training INT8 quantization of TensorFlow graphs for Ascend (AMCT-TF compati
 
 Commands:
   calibration   calibrate a frozen graph on sample inputs and save the quantized model
+  inspect       list a model's inputs, outputs and quantizable layers (find the names
+                --input_shape and --outputs need)
 
 Options:
-  -h, --help    show this help; "amct-ts calibration --help" for the command's options
+  -h, --help    show this help; "amct-ts <command> --help" for a command's options
   --version     print the version
 `;
 

@@ -11,12 +11,15 @@ import { setLoggingLevel } from '../log';
 import { CliIO, runCalibration } from './calibrate';
 import { CalibrationDeps, loadRealDeps } from './deps';
 import { CALIBRATION_HELP, MAIN_HELP } from './help';
+import { INSPECT_HELP, InspectDeps, loadInspectDeps, parseInspectArgs, runInspect } from './inspect';
 import { parseCalibrationArgs } from './options';
 import { UsageError } from './usage-error';
 
 export interface MainContext extends Partial<CliIO> {
   /** Supplies the SDK functions; the real API by default (loaded only when needed). */
   deps?: () => Promise<CalibrationDeps>;
+  /** Supplies loadGraph and inspectModel for `inspect`; the real ones by default. */
+  inspectDeps?: () => Promise<InspectDeps>;
 }
 
 export async function main(argv: string[], ctx: MainContext = {}): Promise<number> {
@@ -27,13 +30,13 @@ export async function main(argv: string[], ctx: MainContext = {}): Promise<numbe
   };
   const verbose = argv.includes('--verbose');
   try {
-    return await dispatch(argv, io, ctx.deps ?? loadRealDeps);
+    return await dispatch(argv, io, ctx.deps ?? loadRealDeps, ctx.inspectDeps ?? loadInspectDeps);
   } catch (e) {
     return report(e, io, verbose);
   }
 }
 
-async function dispatch(argv: string[], io: CliIO, deps: () => Promise<CalibrationDeps>): Promise<number> {
+async function dispatch(argv: string[], io: CliIO, deps: () => Promise<CalibrationDeps>, inspectDeps: () => Promise<InspectDeps>): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined) {
     io.stderr.write(MAIN_HELP);
@@ -47,8 +50,14 @@ async function dispatch(argv: string[], io: CliIO, deps: () => Promise<Calibrati
     io.stdout.write(`${version()}\n`);
     return 0;
   }
+  if (command === 'inspect') {
+    const args = parseInspectArgs(rest);
+    if (!args) io.stdout.write(INSPECT_HELP);
+    else await runInspect(args, await inspectDeps(), io.stdout);
+    return 0;
+  }
   if (command !== 'calibration') {
-    throw new UsageError(`unknown command "${command}"`, { hint: 'the command is "calibration"; run "amct-ts --help"' });
+    throw new UsageError(`unknown command "${command}"`, { hint: 'the commands are "calibration" and "inspect"; run "amct-ts --help"' });
   }
   const options = parseCalibrationArgs(rest);
   if (!options) {
