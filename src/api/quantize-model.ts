@@ -7,16 +7,23 @@
  *
  * Everything that can fail on user input (the config, its layer names, the paths) is
  * checked on a clone first, so a failure leaves the user's graph exactly as it was.
+ *
+ * A stale record never passes for this calibration: quantizeModel marks the calibration
+ * it starts beside the record (src/record/calibration-mark.ts), the kernels clear the
+ * mark when they write the record, and saveModel refuses a record while it is there.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseQuantConfig } from '../config';
 import type { LoadedQuantConfig } from '../config';
 import { ConfigError, GraphError } from '../errors';
-import { Graph, parseTensorName, formatTensorName } from '../ir';
+import { attr, Graph, parseTensorName, formatTensorName } from '../ir';
 import { assertNotInput } from '../io';
 import { log } from '../log';
 import { findLayers, findQuantizationNodes, insertCalibration, prepareGraph } from '../passes';
 import type { PrepareReport } from '../passes';
+import { CALIBRATION_ID_ATTR, newCalibrationId, onRecordWritten, writeMarker } from '../record';
+import type { RecordWrittenEvent } from '../record';
 // Registers the calibration kernels, so a Session over the returned graph can run it.
 import '../runtime/kernels/calibration';
 import { readConfigHeader } from './config-header';
@@ -27,6 +34,8 @@ export interface QuantizeModelOptions {
    * Their names after the graph's preparation come back in `calibOutputs`.
    */
   calibOutputs?: string[];
+  /** Called once, in this process, when the calibration has written the record (also `result.recordWritten`). */
+  onRecordWritten?: (event: RecordWrittenEvent) => void;
 }
 
 export interface QuantizeModelResult {
@@ -43,6 +52,15 @@ export interface QuantizeModelResult {
   recordFile: string;
   /** Record keys that will be written (every enabled layer and tensor_quantize entry), sorted. */
   recordKeys: string[];
+  /** Identifies this calibration: the id in `<recordFile>.calibrating` and on the calibration nodes. */
+  calibrationId: string;
+  /** When this calibration started; saveModel refuses a record that this calibration did not write. */
+  startedAt: Date;
+  /**
+   * Resolves when a Session running the returned graph has written the record (after
+   * batch_num batches). Never rejects: it stays pending while the calibration is incomplete.
+   */
+  recordWritten: Promise<RecordWrittenEvent>;
 }
 
 function checkArguments(graph: unknown, configFile: unknown, recordFile: unknown, options: unknown): asserts options is QuantizeModelOptions {
@@ -52,6 +70,8 @@ function checkArguments(graph: unknown, configFile: unknown, recordFile: unknown
   for (const [what, v] of [['config file', configFile], ['record file', recordFile]] as const) {
     if (typeof v !== 'string' || v.length === 0) throw new ConfigError('INVALID_ARGUMENT', `quantizeModel needs the path of the ${what}`);
   }
+  const callback = (options as QuantizeModelOptions | undefined)?.onRecordWritten;
+  if (callback !== undefined && typeof callback !== 'function') throw new ConfigError('INVALID_ARGUMENT', 'onRecordWritten must be a function');
   const outputs = (options as QuantizeModelOptions | undefined)?.calibOutputs;
   if (outputs !== undefined && (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string'))) {
     throw new ConfigError('INVALID_ARGUMENT', 'calibOutputs must be an array of tensor names', { hint: 'e.g. ["MobilenetV2/Predictions/Reshape_1"]' });
@@ -104,19 +124,36 @@ function renamed(report: PrepareReport, outputs: readonly string[]): { changed: 
   return { changed, calib };
 }
 
+/** Marks the calibration beside the record (its folder is made if missing: the record goes there). */
+async function startCalibration(record: string, batchNum: number, recordKeys: string[], options: QuantizeModelOptions) {
+  const id = newCalibrationId();
+  const startedAt = new Date();
+  await fs.promises.mkdir(path.dirname(record), { recursive: true });
+  await writeMarker(record, { id, startedAt: startedAt.toISOString(), batchNum, recordKeys });
+  const recordWritten = new Promise<RecordWrittenEvent>((resolve) => onRecordWritten(id, resolve));
+  if (options.onRecordWritten) onRecordWritten(id, options.onRecordWritten);
+  return { id, startedAt, recordWritten };
+}
+
+/** The id travels with the graph into any Session, so the kernels know which calibration they finish. */
+function stampCalibrationId(graph: Graph, nodes: Iterable<string>, id: string): void {
+  for (const name of nodes) graph.getNode(name).attr[CALIBRATION_ID_ATTR] = attr.str(id);
+}
+
 export async function quantizeModel(graph: Graph, configFile: string, recordFile: string, options: QuantizeModelOptions = {}): Promise<QuantizeModelResult> {
   checkArguments(graph, configFile, recordFile, options);
   refuseQuantized(graph);
   checkOutputsExist(graph, options.calibOutputs ?? []);
   const record = resolveRecordFile(graph, configFile, recordFile);
   const { text, doFusion, skipFusionLayers } = await readConfigHeader(configFile);
-  prepareAndLoad(graph.clone(), text, configFile, doFusion, skipFusionLayers); // throws before any edit
+  const trial = graph.clone();
+  const checked = prepareAndLoad(trial, text, configFile, doFusion, skipFusionLayers); // throws before any edit
+  const settings = { recordFile: record, batchNum: checked.config.batchNum, skipFusionLayers: new Set(checked.config.skipFusionLayers) };
+  const keys = [...insertCalibration(trial, checked.layers, checked.config.resolved, checked.config.tensorQuantize, settings).activationNodes.keys()].sort();
+  const calibration = await startCalibration(record, checked.config.batchNum, keys, options);
   const { report, layers, config } = prepareAndLoad(graph, text, configFile, doFusion, skipFusionLayers);
-  const inserted = insertCalibration(graph, layers, config.resolved, config.tensorQuantize, {
-    recordFile: record,
-    batchNum: config.batchNum,
-    skipFusionLayers: new Set(config.skipFusionLayers),
-  });
+  const inserted = insertCalibration(graph, layers, config.resolved, config.tensorQuantize, settings);
+  stampCalibrationId(graph, [...inserted.activationNodes.values(), ...inserted.weightNodes.values()], calibration.id);
   const { changed, calib } = renamed(report, options.calibOutputs ?? []);
   // Without calibOutputs the caller may still fetch the old name, which no longer exists.
   const tell = options.calibOutputs ? log.info : log.warn;
@@ -128,5 +165,8 @@ export async function quantizeModel(graph: Graph, configFile: string, recordFile
     calibOutputs: calib,
     recordFile: record,
     recordKeys: [...inserted.activationNodes.keys()].sort(),
+    calibrationId: calibration.id,
+    startedAt: calibration.startedAt,
+    recordWritten: calibration.recordWritten,
   };
 }

@@ -8,8 +8,9 @@
  *   give outputs their names back → validate → write `<savePath>_quantized.pb` and
  *   `<savePath>_quant.json`, each atomically. The input files are never written.
  *
- * saveModel takes the record the calibration wrote; convertModel one the user wrote by
- * hand. They share everything but the wording of errors.
+ * saveModel takes the record the calibration wrote, and refuses it (RECORD_STALE) while a
+ * calibration quantizeModel started on it has not finished; convertModel takes one the
+ * user wrote by hand and skips that check. They share everything else but the wording of errors.
  */
 import * as path from 'path';
 import { QuantizeError } from '../errors';
@@ -17,7 +18,7 @@ import type { Graph } from '../ir';
 import { assertNotInput, loadGraph, saveGraph, writeFileAtomic } from '../io';
 import { log } from '../log';
 import { emitAscend, findLayers, findQuantizationNodes, planLayer, prepareGraph } from '../passes';
-import { readRecord } from '../record';
+import { assertRecordFresh, readRecord } from '../record';
 import { checkOutputs, OutputTracker } from './save-outputs';
 import { QuantJsonBuilder } from './save-quant-json';
 import { SaveMode, selectLayers, skipFusionLayers } from './save-record';
@@ -71,6 +72,8 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
   for (const out of [quantizedPb, quantJson]) assertNotInput(out, inputs);
   refuseQuantized(mode, graph, model);
   const tracker = new OutputTracker(graph, checkOutputs(mode, graph, outputs, model));
+  // A calibration quantizeModel started and that has not written its record yet makes the record stale.
+  if (mode === 'save_model') assertRecordFresh(path.resolve(record));
   const records = await readRecord(record);
 
   const prepared = prepareGraph(graph, { doFusion: true, skipFusionLayers: skipFusionLayers(records) });

@@ -6,3 +6,5 @@ export { parseRecord } from './parse';
 export type { KeyedLayerRecord, LayerRecord, ReadRecordOptions, RecordLayerInfo } from './types';
 export { RecordMap, tensorRecordKey } from './types';
 export { checkLayerRecord } from './validate';
+export { assertRecordFresh, clearMarker, markerPath, newCalibrationId, notifyRecordWritten, onRecordWritten, readMarker, writeMarker, CALIBRATION_ID_ATTR, MARKER_SUFFIX } from './calibration-mark';
+export type { CalibrationMarker, RecordWrittenEvent } from './calibration-mark';

@@ -36,6 +36,8 @@ export interface KernelOptions {
   async?: boolean;
   /** Called after every successful run of a session whose graph has nodes of this op. */
   afterRun?: (session: Session, nodes: NodeDef[]) => void | Promise<void>;
+  /** Called when a session whose graph has nodes of this op is released, before its state is dropped. */
+  onDispose?: (session: Session, nodes: NodeDef[]) => void;
 }
 
 export interface KernelRegistration {

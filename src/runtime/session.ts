@@ -200,7 +200,24 @@ export class Session {
     for (const [op, nodes] of byOp) await getKernel(op)?.options.afterRun?.(this, nodes);
   }
 
+  /** Kernel hooks that look at the state one last time (calibration warns when it is incomplete). */
+  private beforeRelease(): void {
+    const hooks = new Set<(session: Session, nodes: NodeDef[]) => void>();
+    for (const { node } of this.custom) {
+      const hook = getKernel(node.op)?.options.onDispose;
+      if (hook) hooks.add(hook);
+    }
+    for (const hook of hooks) {
+      try {
+        hook(this, this.custom.map((e) => e.node));
+      } catch (e) {
+        log.warn(`session ${this.id}: a kernel's dispose hook failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
   private release(): void {
+    this.beforeRelease();
     this.model?.dispose();
     this.model = undefined;
     this.weights.clear();

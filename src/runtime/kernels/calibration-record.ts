@@ -3,12 +3,16 @@
  * nodes have ALL seen batch_num batches is written once, atomically. Until then nothing
  * is written, so an interrupted calibration leaves an old record untouched; after it,
  * nothing changes (the kernels stop accumulating, and the file is marked done).
+ *
+ * Once written, the record is this calibration's: the marker quantizeModel left beside
+ * it is removed and in-process listeners are told (src/record/calibration-mark.ts). A
+ * session disposed before batch_num batches warns that its record was never written.
  */
 import { CalibrationError } from '../../errors';
 import { attrString } from '../../ir';
 import type { NodeDef } from '../../ir';
 import { log } from '../../log';
-import { writeRecord } from '../../record';
+import { CALIBRATION_ID_ATTR, clearMarker, notifyRecordWritten, readMarker, writeRecord } from '../../record';
 import type { LayerRecord } from '../../record';
 import type { Session } from '../session';
 import { ActivationState, STATE_KEY, WeightState } from './calibration-state';
@@ -94,9 +98,40 @@ async function writeGroup(session: Session, file: string, group: RecordGroup): P
   for (const s of [...done].sort((a, b) => (a.layer < b.layer ? -1 : a.layer > b.layer ? 1 : 0))) {
     records.set(s.layer, layerRecord(s, weights, weightLayers));
   }
+  const id = attrString(group.activations[0], CALIBRATION_ID_ATTR, '');
+  const startedAt = id ? readMarker(file)?.startedAt : undefined;
   await writeRecord(file, records);
   for (const s of done) s.recorded = true;
   log.info(`calibration: wrote ${records.size} layer record(s) to ${file} after ${done[0].batchNum} batch(es)`);
+  if (!id) return; // a graph calibrated without quantizeModel (insertCalibration by hand): no marker
+  clearMarker(file, id);
+  notifyRecordWritten(id, {
+    recordFile: file,
+    entries: records.size,
+    batches: done[0].batchNum,
+    startedAt: new Date(typeof startedAt === 'string' ? startedAt : Date.now()),
+    writtenAt: new Date(),
+  });
+}
+
+/**
+ * onDispose hook: a session that calibrated some but fewer than batch_num batches never
+ * wrote its record. Say so, since the file at the record path (if any) is not this
+ * calibration's (saveModel refuses it while quantizeModel's marker is there).
+ */
+export function warnUnfinished(session: Session): void {
+  for (const [file, group] of groupsOf(session)) {
+    const states = group.activations.map((n) => stateOf<ActivationState>(session, n));
+    if (states.length === 0 || states.some((s) => s?.recorded)) continue;
+    const seen = states.map((s) => s?.accumulator.batchesSeen ?? 0);
+    const most = Math.max(...seen);
+    if (most === 0) continue; // never ran: nothing was calibrated, nothing to lose
+    const batchNum = states.find((s) => s !== undefined)!.batchNum;
+    log.warn(
+      `calibration: the session was disposed after ${Math.min(...seen)} of batch_num = ${batchNum} batches; ` +
+        `the record ${file} was not written. Run batch_num batches before dispose (or lower batch_num in the config)`,
+    );
+  }
 }
 
 /** afterRun hook of QuantIfmr / QuantHfmg: every record file whose calibration is complete. */

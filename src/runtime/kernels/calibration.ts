@@ -19,7 +19,7 @@ import type { KernelContext } from '../kernels';
 import type { tf } from '../tfjs';
 import { arqKernel } from './calibration-arq';
 import { readActivation, shareTensor } from './calibration-read';
-import { writeFinishedRecords } from './calibration-record';
+import { warnUnfinished, writeFinishedRecords } from './calibration-record';
 import { activationState } from './calibration-state';
 
 function activationKernel(ctx: KernelContext): tf.Tensor {
@@ -41,8 +41,9 @@ function activationKernel(ctx: KernelContext): tf.Tensor {
   return shareTensor(x);
 }
 
-registerKernel('QuantIfmr', activationKernel, { afterRun: writeFinishedRecords });
-registerKernel('QuantHfmg', activationKernel, { afterRun: writeFinishedRecords });
+// One hook per session is enough; both activation ops share the record groups.
+registerKernel('QuantIfmr', activationKernel, { afterRun: writeFinishedRecords, onDispose: warnUnfinished });
+registerKernel('QuantHfmg', activationKernel, { afterRun: writeFinishedRecords, onDispose: warnUnfinished });
 registerKernel('QuantArq', arqKernel);
 
 export { calibrationMemoryBytes } from './calibration-record';
