@@ -185,3 +185,19 @@ describe('config rules: each error names the layer and the field', () => {
     }
   });
 });
+
+describe('unknown top-level fields', () => {
+  it.each([
+    ['"batch_nm": 4', 'batch_nm', 4, 'unknown field batch_nm in the config (did you mean batch_num?'],
+    ['"do_fuson": false', 'do_fuson', false, 'unknown field do_fuson in the config (did you mean do_fusion?'],
+    ['"skip_layers": ["a"]', 'skip_layers', ['a'], 'unknown field skip_layers in the config (the top-level fields are version, batch_num'],
+  ])('%s is an unknown field with its line, not a malformed layer', (_name, key, value, message) => {
+    const text = JSON.stringify(configWith((c) => (c[key] = value)), null, 4);
+    const e = errorOf(() => parseQuantConfig(text, fakeLayers(), FILE));
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.field).toBe(key);
+    expect(e.layer).toBeUndefined();
+    expect(e.line).toBe(text.split('\n').findIndex((l) => l.includes(`"${key}"`)) + 1);
+    expect(e.message).toContain(message);
+  });
+});

@@ -12,6 +12,7 @@ import { JsonLinesError, parseJsonWithLines } from './json-lines';
 import { ConfigProblemError } from './problem';
 import { resolveConfig } from './resolve';
 import { quantConfigValidator, translateSchemaError } from './schema';
+import { unknownTopLevelField } from './top-level';
 import { LoadedQuantConfig, QuantConfig } from './types';
 import { readTextInput } from '../io/read';
 
@@ -42,6 +43,8 @@ function parseJson(text: string, file?: string): { value: unknown; lines: Map<st
 /** Parses and checks config text against the graph's layer candidates; `file` labels errors. */
 export function parseQuantConfig(text: string, layers: readonly LayerCandidate[], file = '<config>'): LoadedQuantConfig {
   const { value, lines } = parseJson(text, file);
+  const unknown = unknownTopLevelField(value, layers);
+  if (unknown) throw new ConfigError('CONFIG_INVALID', unknown.message, { file, line: lineOf(lines, unknown.pointer), field: unknown.field, hint: HINT });
   const validate = quantConfigValidator();
   if (!validate(value)) {
     const p = translateSchemaError(validate.errors![0], value);
