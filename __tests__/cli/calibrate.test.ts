@@ -96,31 +96,71 @@ describe('runCalibration', () => {
     writePngs(path.join(tmp, 'images'), 6);
     const { deps, log } = fakeDeps({ configBatchNum: 3 });
     const io = capture();
-    await runCalibration(options(['--calibration_config', 'c.cfg', '--batch_num', '1']), deps, { ...io, isTTY: false });
-    expect(log.configOptions).toEqual({ batchNum: 1, configDefinition: 'c.cfg' });
+    const cfg = path.join(tmp, 'c.cfg');
+    fs.writeFileSync(cfg, 'batch_num: 3\n');
+    await runCalibration(options(['--calibration_config', cfg, '--batch_num', '1']), deps, { ...io, isTTY: false });
+    expect(log.configOptions).toEqual({ batchNum: 1, configDefinition: cfg });
     expect(log.feeds).toHaveLength(3);
     expect(io.err()).toContain('warning: --batch_num 1 differs from batch_num 3 of --calibration_config; calibrating 3 batches');
   });
 
-  it('fails before calibrating when images are too few', async () => {
+  it('fails before anything runs or is written when images are too few', async () => {
     writePngs(path.join(tmp, 'images'), 3);
     const { deps, log } = fakeDeps();
     const err = await runCalibration(options(['--batch_num', '2']), deps, { ...capture(), isTTY: false }).catch((e) => e);
     expect(err).toBeInstanceOf(CalibrationError);
     expect(err.message).toMatch(/holds 3 samples, but 2 batches of 2 need 4.*lower --batch_num/);
-    expect(log.calls).not.toContain('quantizeModel model_config.json model_record.txt');
+    expect(log.calls).toEqual([]);
+    expect(fs.readdirSync(tmp)).toEqual(['images']);
   });
 
-  it('fails when .npy data runs out mid-calibration, and still disposes the session', async () => {
+  it('counts .npy samples from the headers before anything runs (8 batches of 2 need 16, 2 files hold 7)', async () => {
     const dir = path.join(tmp, 'images');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'a.npy'), encodeNpy({ dtype: 'float32', shape: [2, 5], data: new Float32Array(10) }));
+    fs.writeFileSync(path.join(dir, 'b.npy'), encodeNpy({ dtype: 'float32', shape: [5, 5], data: new Float32Array(25) }));
     const { deps, log } = fakeDeps();
-    const err = await runCalibration(options(['--batch_num', '2'], 'input:2,5'), deps, { ...capture(), isTTY: false }).catch((e) => e);
+    const err = await runCalibration(options(['--batch_num', '8'], 'input:2,5'), deps, { ...capture(), isTTY: false }).catch((e) => e);
     expect(err).toMatchObject({ code: 'CALIBRATION_INCOMPLETE' });
-    expect(err.message).toMatch(/holds 2 samples, but 2 batches of 2 need 4/);
+    expect(err.message).toMatch(/holds 7 samples, but 8 batches of 2 need 16/);
+    expect(log.calls).toEqual([]);
+    expect(fs.readdirSync(tmp)).toEqual(['images']);
+  });
+
+  it('the batch_num of a .cfg counts: too few samples for it fail before anything is written', async () => {
+    writePngs(path.join(tmp, 'images'), 4);
+    const cfg = path.join(tmp, 'c.cfg');
+    fs.writeFileSync(cfg, 'batch_num: 3\n');
+    const { deps, log } = fakeDeps();
+    const err = await runCalibration(options(['--calibration_config', cfg]), deps, { ...capture(), isTTY: false }).catch((e) => e);
+    expect(err.message).toMatch(/holds 4 samples, but 3 batches of 2 need 6/);
+    expect(log.calls).toEqual([]);
+    expect(fs.readdirSync(tmp).sort()).toEqual(['c.cfg', 'images']);
+  });
+
+  it('a .npy file of the wrong sample shape fails before anything runs', async () => {
+    const dir = path.join(tmp, 'images');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'a.npy'), encodeNpy({ dtype: 'float32', shape: [2, 4], data: new Float32Array(8) }));
+    const { deps, log } = fakeDeps();
+    const err = await runCalibration(options([], 'input:2,5'), deps, { ...capture(), isTTY: false }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CALIBRATION_DATA_INVALID', file: path.join(dir, 'a.npy') });
+    expect(log.calls).toEqual([]);
+  });
+
+  it('a failure while calibrating removes the files the run wrote, keeps files that were there, and disposes the session', async () => {
+    writePngs(path.join(tmp, 'images'), 4);
+    const { deps, log } = fakeDeps({ failRunAt: 1 });
+    const err = await runCalibration(options(['--batch_num', '2']), deps, { ...capture(), isTTY: false }).catch((e) => e);
+    expect(err.message).toBe('kernel exploded');
+    expect(log.calls).toContain('createQuantConfig model_config.json');
     expect(log.sessionDisposed).toBe(true);
-    expect(log.calls).not.toContain(expect.stringMatching(/^saveModel/));
+    expect(fs.readdirSync(tmp)).toEqual(['images']); // the config and the out/ folder it made are gone
+
+    fs.mkdirSync(path.join(tmp, 'out'));
+    fs.writeFileSync(path.join(tmp, 'out', 'model_record.txt'), 'old record\n');
+    await runCalibration(options(['--batch_num', '2']), fakeDeps({ failRunAt: 1 }).deps, { ...capture(), isTTY: false }).catch((e) => e);
+    expect(fs.readdirSync(path.join(tmp, 'out'))).toEqual(['model_record.txt']);
   });
 
   it('rejects an input name that is not in the graph, listing the placeholders', async () => {

@@ -2,10 +2,16 @@
  * The calibration command's flow, AMCT's sample script as one function:
  * load model → createQuantConfig → quantizeModel → batch_num × session.run → saveModel.
  * The SDK functions come in as `deps` so the flow is testable without tfjs.
+ *
+ * Everything that can be checked without running is checked before the first file is
+ * written (inputs, batch_num × batch size against the samples, names against the graph);
+ * a failure after that removes the files this run created.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readConfigDefinition } from '../config';
 import { CalibrationError } from '../errors';
+import { MARKER_SUFFIX } from '../record/calibration-mark';
 import { Graph, parseTensorName } from '../ir';
 import { CalibrationDeps, Feed, SessionLike, disposeResult } from './deps';
 import { PreparedInput, batchStream, checkAgainstGraph, countSamples, prepareInput, toFeed } from './inputs';
@@ -34,16 +40,34 @@ export async function runCalibration(options: CalibrationOptions, deps: Calibrat
   const started = Date.now();
   const inputs: PreparedInput[] = [];
   for (const spec of options.inputs) inputs.push(await prepareInput(spec, options));
-  const configFile = `${options.savePath}_config.json`;
-  const recordFile = `${options.savePath}_record.txt`;
-  await fs.promises.mkdir(path.dirname(path.resolve(options.savePath)), { recursive: true });
-
+  const planned = await plannedBatchNum(options, io);
+  await checkEnoughData(inputs, planned);
   const graph = await deps.loadGraph(options.model);
   checkOutputs(graph, options.outputs);
   checkAgainstGraph(graph, inputs);
+  const created = await trackCreatedFiles(options.savePath);
+  try {
+    return await calibrateAndSave(options, deps, io, { graph, inputs, planned, started });
+  } catch (e) {
+    created.removeNew();
+    throw e;
+  }
+}
+
+interface Prepared {
+  graph: Graph;
+  inputs: PreparedInput[];
+  planned: number;
+  started: number;
+}
+
+async function calibrateAndSave(options: CalibrationOptions, deps: CalibrationDeps, io: CliIO, p: Prepared): Promise<CalibrationSummary> {
+  const { graph, inputs, started } = p;
+  const configFile = `${options.savePath}_config.json`;
+  const recordFile = `${options.savePath}_record.txt`;
   await deps.createQuantConfig(configFile, graph, { batchNum: options.batchNum, configDefinition: options.calibrationConfig });
-  const batchNum = resolveBatchNum(options, readConfig(configFile), io);
-  await checkEnoughData(inputs, batchNum);
+  const batchNum = resolveBatchNum(options, readConfig(configFile), p.planned);
+  if (batchNum !== p.planned) await checkEnoughData(inputs, batchNum);
   // Fusion may move a fetched output (a BN folded away): fetch what quantizeModel says.
   const { calibOutputs } = await deps.quantizeModel(graph, configFile, recordFile, { calibOutputs: options.outputs });
 
@@ -86,14 +110,48 @@ function readConfig(file: string): ConfigJson {
   }
 }
 
-/** The record is complete only after the config's batch_num batches, so that count wins over --batch_num. */
-function resolveBatchNum(options: CalibrationOptions, config: ConfigJson, io: CliIO): number {
-  const fromConfig = config?.batch_num;
-  if (typeof fromConfig !== 'number' || !Number.isInteger(fromConfig) || fromConfig <= 0) return options.batchNum;
-  if (options.batchNumGiven && fromConfig !== options.batchNum) {
-    io.stderr.write(`amct-ts: warning: --batch_num ${options.batchNum} differs from batch_num ${fromConfig} of --calibration_config; calibrating ${fromConfig} batches\n`);
+/**
+ * The batches to calibrate, known before anything is written: a .cfg's batch_num wins over
+ * --batch_num (the record is complete only after the config's batch_num batches).
+ */
+async function plannedBatchNum(options: CalibrationOptions, io: CliIO): Promise<number> {
+  if (options.calibrationConfig === undefined) return options.batchNum;
+  const fromCfg = (await readConfigDefinition(options.calibrationConfig)).batchNum;
+  if (fromCfg === undefined) return options.batchNum;
+  if (options.batchNumGiven && fromCfg !== options.batchNum) {
+    io.stderr.write(`amct-ts: warning: --batch_num ${options.batchNum} differs from batch_num ${fromCfg} of --calibration_config; calibrating ${fromCfg} batches\n`);
   }
+  return fromCfg;
+}
+
+/** The config written is the authority; it agrees with the plan unless the .cfg was changed meanwhile. */
+function resolveBatchNum(options: CalibrationOptions, config: ConfigJson, planned: number): number {
+  const fromConfig = config?.batch_num;
+  if (typeof fromConfig !== 'number' || !Number.isInteger(fromConfig) || fromConfig <= 0) return planned;
   return fromConfig;
+}
+
+/**
+ * The files a run writes under --save_path (and its folder, when missing). On failure,
+ * those that did not exist before are removed; files the user had are never deleted.
+ */
+async function trackCreatedFiles(savePath: string): Promise<{ removeNew(): void }> {
+  const dir = path.dirname(path.resolve(savePath));
+  const outputs = ['_config.json', '_record.txt', `_record.txt${MARKER_SUFFIX}`, '_quantized.pb', '_quant.json'].map((s) => `${savePath}${s}`);
+  const existed = new Set(outputs.filter((f) => fs.existsSync(f)));
+  const madeDir = await fs.promises.mkdir(dir, { recursive: true });
+  return {
+    removeNew() {
+      for (const f of outputs) if (!existed.has(f)) fs.rmSync(f, { force: true });
+      if (madeDir !== undefined) {
+        try {
+          fs.rmdirSync(dir); // only when empty; the folders above it are left as they are
+        } catch {
+          // not empty: something else lives there
+        }
+      }
+    },
+  };
 }
 
 /** Fails before calibrating when the folders visibly hold too few samples (.npy counts are only known when read). */

@@ -4,8 +4,9 @@
  */
 import * as fs from 'fs';
 import {
-  Batch, DataKind, SampleLoader, binElementSize, binLoader, imageLoader, listCalibrationFiles, makeBatches, npyLoader, product, singleKind, formatShape,
+  Batch, DataKind, SampleLoader, binElementSize, binLoader, imageLoader, listCalibrationFiles, makeBatches, npyLoader, product, singleKind, formatShape, readNpyHeader,
 } from '../data';
+import { FileFormatError } from '../errors';
 import { DataType, Graph, attrShape, attrType, parseTensorName } from '../ir';
 import type { Feed } from './deps';
 import type { CalibrationOptions, InputSpec } from './options';
@@ -114,10 +115,26 @@ function checkShape(input: PreparedInput, dims: number[] | undefined, node: stri
   }
 }
 
-/** Samples available without decoding: one per image, file size over sample size for .bin; unknown for .npy. */
-export async function countSamples(input: PreparedInput): Promise<number | undefined> {
+/** Samples in one .npy file, from its header: one of sampleShape, or [n, ...sampleShape]. */
+async function npySamples(file: string, sampleShape: number[]): Promise<number> {
+  const { shape } = await readNpyHeader(file);
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  if (same(shape, sampleShape)) return 1;
+  if (shape.length === sampleShape.length + 1 && same(shape.slice(1), sampleShape)) return shape[0];
+  throw new FileFormatError('CALIBRATION_DATA_INVALID', `.npy array of shape ${formatShape(shape)} does not hold samples of shape ${formatShape(sampleShape)}`, {
+    file,
+    hint: `save arrays of shape ${formatShape(sampleShape)} or [count,${sampleShape.join(',')}], matching --input_shape`,
+  });
+}
+
+/** Samples available without decoding any data: one per image, from the headers of .npy files, file size over sample size for .bin. */
+export async function countSamples(input: PreparedInput): Promise<number> {
   if (input.kind === 'image') return input.files.length;
-  if (input.kind === 'npy') return undefined;
+  if (input.kind === 'npy') {
+    let total = 0;
+    for (const f of input.files) total += await npySamples(f, input.sampleShape);
+    return total;
+  }
   const sampleBytes = product(input.sampleShape) * binElementSize(input.spec.dataType);
   let total = 0;
   for (const f of input.files) total += Math.floor((await fs.promises.stat(f)).size / sampleBytes);

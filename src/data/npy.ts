@@ -7,7 +7,8 @@
  */
 import { AmctError, FileFormatError } from '../errors';
 import { parseNpyHeader } from './npy-header';
-import { mkdir } from 'fs/promises';
+import type { NpyHeader } from './npy-header';
+import { mkdir, open } from 'fs/promises';
 import { dirname, resolve } from 'path';
 import { readBytes, writeFileAtomic } from './fsio';
 
@@ -74,7 +75,8 @@ export async function readNpy(source: string | Uint8Array, file?: string): Promi
   return decodeNpy(await readBytes(source), source);
 }
 
-export function decodeNpy(bytes: Uint8Array, file?: string): NpyArray {
+/** The header of `bytes` (a whole file, or only its start) and where the data begins. */
+function decodeHeader(bytes: Uint8Array, file?: string): { header: NpyHeader; offset: number } {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw malformed(file, 'missing the \\x93NUMPY magic');
   const major = bytes[6];
   if (major < 1 || major > 3) throw malformed(file, `unknown format version ${major}.${bytes[7]}`);
@@ -86,7 +88,32 @@ export function decodeNpy(bytes: Uint8Array, file?: string): NpyArray {
   if (start + headerLen > bytes.length) throw malformed(file, 'header length runs past the end of the file');
   // v3 allows UTF-8 in the header (structured field names); v1/v2 are latin1.
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
-  const header = parseNpyHeader(text, (what) => malformed(file, what));
+  return { header: parseNpyHeader(text, (what) => malformed(file, what)), offset: start + headerLen };
+}
+
+/**
+ * The shape and dtype of a .npy file from its header alone (the first bytes), to count
+ * samples before reading any data.
+ */
+export async function readNpyHeader(file: string): Promise<NpyHeader> {
+  const handle = await open(file, 'r').catch((e) => {
+    throw new FileFormatError(e?.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_READ_FAILED', `cannot read .npy file: ${e instanceof Error ? e.message : String(e)}`, { file, cause: e });
+  });
+  try {
+    const head = new Uint8Array(12);
+    const { bytesRead } = await handle.read(head, 0, 12, 0);
+    const major = head[6];
+    const headerLen = bytesRead < 12 ? 0 : major === 1 ? head[8] | (head[9] << 8) : new DataView(head.buffer).getUint32(8, true);
+    const prefix = new Uint8Array(Math.min(12 + headerLen, 12 + (1 << 24)));
+    const got = await handle.read(prefix, 0, prefix.length, 0);
+    return decodeHeader(prefix.subarray(0, got.bytesRead), file).header;
+  } finally {
+    await handle.close();
+  }
+}
+
+export function decodeNpy(bytes: Uint8Array, file?: string): NpyArray {
+  const { header, offset } = decodeHeader(bytes, file);
   if (header.fortranOrder) {
     throw new FileFormatError('UNSUPPORTED_FORMAT', 'Fortran-ordered .npy arrays are not supported', {
       file,
@@ -95,7 +122,6 @@ export function decodeNpy(bytes: Uint8Array, file?: string): NpyArray {
   }
   const { info, bigEndian } = dtypeOf(header.descr, file);
   const count = header.shape.reduce((a, b) => a * b, 1);
-  const offset = start + headerLen;
   const expected = count * info.size;
   if (bytes.length - offset !== expected) {
     throw malformed(file, `shape (${header.shape.join(', ')}) of ${header.descr} needs ${expected} data bytes, found ${bytes.length - offset}`,
