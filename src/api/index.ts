@@ -7,3 +7,4 @@ export { saveModel, convertModel } from './save-model';
 export type { SaveModelResult } from './save-model';
 export { inspectModel } from './inspect-model';
 export type { InspectOptions, ModelInspection, InspectedTensor, SignatureTensor, InspectedLayer, SkippedLayer } from './inspect-model';
+export type { RecordWrittenEvent } from '../record';

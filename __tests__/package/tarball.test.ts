@@ -1,0 +1,137 @@
+/**
+ * The package as npm users get it: `npm pack` (which builds dist/ in `prepack`) on a copy
+ * of the repository in a temp folder, then `npm install <tarball>` into a fresh temp
+ * project, offline from npm's cache (CI runs `npm ci` first, which fills it). From that
+ * project: the whole flow (wasm backend, so the .wasm binaries must resolve from the
+ * installed package), `npx amct-ts --help` and `inspect`, and a TypeScript consumer.
+ * ts-jest runs src/ directly, so only this test notices a file the tarball lacks.
+ * One pack and one install for the whole file.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MNIST = path.join(ROOT, 'examples', 'mnist', 'model', 'mnist_cnn.pb');
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+/** What tfjs-backend-cpu prints on node without tfjs-node; amct-ts must keep it quiet. */
+const BANNER = /Hi,? (there|looks like)|install our node backend|tfjs-node for more details/i;
+
+let tmp: string;
+let project: string;
+let packed: string[];
+
+/** The files `npm pack` reads: package.json with its build, the sources, and what `files` ships. */
+function copyRepository(to: string): void {
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md']) fs.copyFileSync(path.join(ROOT, f), path.join(to, f));
+  for (const d of ['src', 'schema', 'types', 'docs']) fs.cpSync(path.join(ROOT, d), path.join(to, d), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(to, 'node_modules'), 'dir');
+}
+
+function run(cmd: string, args: string[], cwd: string): { stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' }, timeout: 240_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'amct-tarball-'));
+  const repo = path.join(tmp, 'repo');
+  fs.mkdirSync(repo);
+  copyRepository(repo);
+  const pack = run(NPM, ['pack', '--json', '--pack-destination', tmp], repo);
+  const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+  packed = info[0].files.map((f) => f.path);
+  project = path.join(tmp, 'user');
+  fs.mkdirSync(project);
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'amct-user', version: '1.0.0', private: true }));
+  run(NPM, ['install', '--offline', '--no-audit', '--no-fund', path.join(tmp, info[0].filename)], project);
+}, 600_000);
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('the tarball holds dist, types, schema, README and the docs it links, and no sources or tests', () => {
+  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/api/inspect-model.js', 'types/index.d.ts', 'schema/quant-config.schema.json', 'README.md', 'docs/api.md', 'package.json']) {
+    expect(packed).toContain(f);
+  }
+  expect(packed.filter((f) => /^(src|__tests__|examples|bench)\//.test(f))).toEqual([]);
+  const links = [...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l));
+  expect(links.length).toBeGreaterThan(0);
+  for (const link of links) expect(packed).toContain(path.posix.normalize(link));
+});
+
+test('installed from the tarball: only the tfjs packages dist/ loads, tfjs-node not required', () => {
+  const tf = fs.readdirSync(path.join(project, 'node_modules', '@tensorflow')).sort();
+  expect(tf).toEqual(['tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-converter', 'tfjs-core']);
+});
+
+test('the flow runs from the installed package on the wasm backend, without the tfjs banner', () => {
+  const out = path.join(tmp, 'flow');
+  fs.mkdirSync(out);
+  const script = `
+    const amct = require('amct-ts');
+    const path = require('path');
+    (async () => {
+      const model = ${JSON.stringify(MNIST)};
+      const out = ${JSON.stringify(out)};
+      const graph = await amct.loadGraph(model);
+      await amct.createQuantConfig(path.join(out, 'config.json'), graph, { batchNum: 2 });
+      const q = await amct.quantizeModel(graph, path.join(out, 'config.json'), path.join(out, 'record.txt'));
+      const s = await amct.Session.create(graph, { backend: 'wasm' });
+      const data = new Float32Array(2 * 784).map((_, i) => (i % 29) / 29);
+      for (let b = 0; b < 2; b++) await s.run(['output'], { input: { data, shape: [2, 28, 28, 1] } });
+      const written = await q.recordWritten;
+      s.dispose();
+      const r = await amct.saveModel(model, ['output'], path.join(out, 'record.txt'), path.join(out, 'mnist'));
+      const int8 = await amct.Session.create(await amct.loadGraph(r.quantizedPb), { backend: 'wasm' });
+      const [p] = await int8.run(['output'], { input: { data, shape: [2, 28, 28, 1] } });
+      int8.dispose();
+      console.log(JSON.stringify({ backend: s.backend, entries: written.entries, layers: r.layers.length, sum: Array.from(p.data).reduce((a, b) => a + b, 0) }));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const r = run(process.execPath, ['-e', script], project);
+  const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  expect(result).toMatchObject({ backend: 'wasm', layers: 9 });
+  expect(result.entries).toBeGreaterThanOrEqual(9);
+  expect(result.sum).toBeCloseTo(2, 4); // two softmax rows
+  expect(r.stdout + r.stderr).not.toMatch(BANNER);
+});
+
+test('npx amct-ts --help and npx amct-ts inspect run the installed CLI', () => {
+  const help = run(NPX, ['--no', '--', 'amct-ts', '--help'], project);
+  expect(help.stdout).toMatch(/^Usage: amct-ts <command>/);
+  expect(help.stdout).toContain('inspect');
+  const inspect = run(NPX, ['--no', '--', 'amct-ts', 'inspect', '--model', MNIST], project);
+  expect(inspect.stdout).toContain('Inputs (1), feed these:\n  input  Placeholder  DT_FLOAT  [?,28,28,1]');
+  expect(inspect.stdout).toContain('Quantizable layers (12):');
+  expect(inspect.stdout + inspect.stderr).not.toMatch(BANNER);
+});
+
+test('a TypeScript consumer of the installed package type-checks', () => {
+  fs.writeFileSync(
+    path.join(project, 'user.ts'),
+    `import * as amct from 'amct-ts';
+     async function calibrate(model: string): Promise<string[]> {
+       const graph: amct.Graph = await amct.loadGraph(model);
+       const info: amct.ModelInspection = amct.inspectModel(graph);
+       await amct.createQuantConfig('c.json', graph, { batchNum: 2, skipLayers: [] });
+       const r: amct.QuantizeModelResult = await amct.quantizeModel(graph, 'c.json', 'r.txt', { calibOutputs: [info.outputs[0].name] });
+       const s: amct.Session = await amct.Session.create(graph, { backend: 'wasm' });
+       const [probs]: amct.FetchedTensor[] = await s.run(r.calibOutputs, { [info.inputs[0].name]: { data: new Float32Array(784), shape: [1, 28, 28, 1] } });
+       s.dispose();
+       const written: amct.RecordWrittenEvent = await r.recordWritten;
+       const saved: amct.SaveModelResult = await amct.saveModel(model, ['output'], written.recordFile, 'out/m');
+       try {
+         await amct.convertModel(model, ['output'], 'r.txt', 'out/m2');
+       } catch (e) {
+         if (e instanceof amct.RecordError && e.code === 'RECORD_STALE') console.log(e.hint);
+       }
+       return [...saved.layers, String(probs.shape)];
+     }
+     export { calibrate };`,
+  );
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const typeRoots = path.join(ROOT, 'node_modules', '@types');
+  run(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'commonjs', '--target', 'es2020', '--typeRoots', typeRoots, '--types', 'node', 'user.ts'], project);
+});
