@@ -67,7 +67,7 @@ test('installed from the tarball: only the tfjs packages dist/ loads, tfjs-node 
   expect(tf).toEqual(['tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-converter', 'tfjs-core']);
 });
 
-test('the flow runs from the installed package on the wasm backend, without the tfjs banner', () => {
+test('the flow runs from the installed package (calibration on wasm, INT8 on cpu) without the tfjs banner', () => {
   const out = path.join(tmp, 'flow');
   fs.mkdirSync(out);
   const script = `
@@ -85,14 +85,15 @@ test('the flow runs from the installed package on the wasm backend, without the 
       const written = await q.recordWritten;
       s.dispose();
       const r = await amct.saveModel(model, ['output'], path.join(out, 'record.txt'), path.join(out, 'mnist'));
-      const int8 = await amct.Session.create(await amct.loadGraph(r.quantizedPb), { backend: 'wasm' });
+      // The INT8 check on cpu: the backend whose first tensor would print the tfjs banner.
+      const int8 = await amct.Session.create(await amct.loadGraph(r.quantizedPb), { backend: 'cpu' });
       const [p] = await int8.run(['output'], { input: { data, shape: [2, 28, 28, 1] } });
       int8.dispose();
-      console.log(JSON.stringify({ backend: s.backend, entries: written.entries, layers: r.layers.length, sum: Array.from(p.data).reduce((a, b) => a + b, 0) }));
+      console.log(JSON.stringify({ backend: s.backend, int8Backend: int8.backend, entries: written.entries, layers: r.layers.length, sum: Array.from(p.data).reduce((a, b) => a + b, 0) }));
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const r = run(process.execPath, ['-e', script], project);
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  expect(result).toMatchObject({ backend: 'wasm', layers: 9 });
+  expect(result).toMatchObject({ backend: 'wasm', int8Backend: 'cpu', layers: 9 });
   expect(result.entries).toBeGreaterThanOrEqual(9);
   expect(result.sum).toBeCloseTo(2, 4); // two softmax rows
   expect(r.stdout + r.stderr).not.toMatch(BANNER);
