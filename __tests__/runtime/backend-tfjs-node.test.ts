@@ -11,7 +11,8 @@ jest.mock(
   () => {
     const core = jest.requireActual('@tensorflow/tfjs-core');
     const { MathBackendCPU } = jest.requireActual('@tensorflow/tfjs-backend-cpu');
-    core.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+    // The real tfjs-node backend prints nothing; a cpu backend would print tfjs's "install our node backend" banner.
+    core.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { firstUse: false }), 3);
     for (const kernel of core.getKernelsForBackend('cpu')) core.registerKernel({ ...kernel, backendName: 'tensorflow' });
     return {};
   },
