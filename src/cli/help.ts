@@ -21,7 +21,7 @@ Runs: load the model, write a quantization config, insert calibration nodes, fee
 --batch_num batches from --data_dir, then save the deployable INT8 model.
 Options take "--name value" or "--name=value" (use "=" for values starting with "-").
 
-Required:
+Required (find the input and output names with "amct-ts inspect --model MODEL"):
   --model PATH               frozen GraphDef .pb, or a TensorFlow.js model.json
   --outputs NAMES            output tensors, "node:index", several separated by ";"
   --input_shape SHAPES       "name:n,h,w,c", several inputs separated by ";"
