@@ -15,7 +15,7 @@ import { libraryJsonToBytes } from './schema';
 import { DEFAULT_LIMITS, tensorSizeHint } from './tensor-codec';
 import type { DecodeLimits } from './tensor-codec';
 
-export interface DecodeOptions extends Partial<DecodeLimits> {
+export interface DecodeOptions extends Partial<Omit<DecodeLimits, 'node' | 'file'>> {
   /** Named in errors. */
   file?: string;
 }
@@ -52,7 +52,11 @@ export function decodeGraphDef(bytes: Uint8Array, fileOrOptions?: string | Decod
 
 /** A decoded (or, for model.json, fromObject-built) GraphDef message as a Graph. */
 export function graphFromMessage(message: PbGraphDef, opts: DecodeOptions = {}): Graph {
-  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...(opts.maxTensorBytes !== undefined ? { maxTensorBytes: opts.maxTensorBytes } : {}) };
+  const limits: DecodeLimits = {
+    maxTensorBytes: opts.maxTensorBytes ?? DEFAULT_LIMITS.maxTensorBytes,
+    maxExpandedBytes: opts.maxExpandedBytes ?? DEFAULT_LIMITS.maxExpandedBytes,
+    file: opts.file,
+  };
   const nodes = (message.node ?? []).map((n, i) => nodeFromMessageChecked(n, limits, opts.file, i));
   const meta: GraphMeta = {};
   if (message.version) meta.version = message.version;
@@ -70,7 +74,7 @@ export function graphFromMessage(message: PbGraphDef, opts: DecodeOptions = {}):
 
 function nodeFromMessageChecked(m: PbNodeDef, limits: DecodeLimits, file: string | undefined, index: number): NodeDef {
   try {
-    return nodeFromMessage(m, limits);
+    return nodeFromMessage(m, { ...limits, node: m.name || undefined });
   } catch (e) {
     if (!(e instanceof CodecError)) throw e; // a bug in amct-ts, not bad input: let it surface as is
     const name = m.name || undefined;
