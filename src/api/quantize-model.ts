@@ -13,7 +13,7 @@ import { parseQuantConfig } from '../config';
 import type { LoadedQuantConfig } from '../config';
 import { ConfigError, GraphError } from '../errors';
 import { Graph, parseTensorName, formatTensorName } from '../ir';
-import { assertNotInput } from '../io';
+import { assertWritableTarget } from '../io';
 import { log } from '../log';
 import { findLayers, findQuantizationNodes, insertCalibration, prepareGraph } from '../passes';
 import type { PrepareReport } from '../passes';
@@ -82,7 +82,7 @@ function checkOutputsExist(graph: Graph, outputs: readonly string[]): void {
 /** The record is an output: it must not replace the model, the config or another input. */
 function resolveRecordFile(graph: Graph, configFile: string, recordFile: string): string {
   const abs = path.resolve(recordFile);
-  assertNotInput(abs, [path.resolve(configFile), ...(graph.meta.sourceFiles ?? [])]);
+  assertWritableTarget(abs, [path.resolve(configFile), ...(graph.meta.sourceFiles ?? [])]);
   return abs;
 }
 

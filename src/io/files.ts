@@ -7,7 +7,7 @@ import * as path from 'path';
 import { FileFormatError } from '../errors';
 import type { Graph } from '../ir';
 import { checkModelJson, graphFromArtifacts, graphToArtifacts } from './artifacts';
-import { assertNotInput, writeFileAtomic } from './atomic';
+import { assertWritableTarget, writeFileAtomic, writeFilesAtomic } from './atomic';
 import { decodeGraphDef, encodeGraphDef } from './graphdef';
 
 export interface SaveOptions {
@@ -99,13 +99,13 @@ export async function saveGraph(graph: Graph, file: string, options: SaveOptions
   const format = formatOf(file);
   const inputs = [...(options.inputs ?? []), ...(graph.meta.sourceFiles ?? [])];
   if (format === 'pb') {
-    assertNotInput(file, inputs);
+    assertWritableTarget(file, inputs);
     await writeFileAtomic(file, withFile(() => encodeGraphDef(graph), file), { inputs });
     return;
   }
   const shard = path.join(path.dirname(file), shardNameFor(file));
-  assertNotInput(file, inputs);
-  assertNotInput(shard, inputs);
+  assertWritableTarget(file, inputs);
+  assertWritableTarget(shard, inputs);
   const artifacts = withFile(() => graphToArtifacts(graph), file);
   const { modelTopology, weightSpecs, weightData, format: fmt, generatedBy, convertedBy, ...extras } = artifacts;
   const modelJson = {
@@ -116,8 +116,8 @@ export async function saveGraph(graph: Graph, file: string, options: SaveOptions
     modelTopology,
     weightsManifest: [{ paths: [path.basename(shard)], weights: weightSpecs }],
   };
-  await writeFileAtomic(shard, new Uint8Array(weightData), { inputs });
-  await writeFileAtomic(file, JSON.stringify(modelJson), { inputs });
+  // Both checked before either is written; the shard is renamed first, so a reader never sees a model.json without weights.
+  await writeFilesAtomic([{ target: shard, data: new Uint8Array(weightData) }, { target: file, data: JSON.stringify(modelJson) }], { inputs });
 }
 
 /** Adds the output file to encoding errors, which only know the node. */
