@@ -5,7 +5,7 @@
 import { cfgError, cfgLine, displayPath } from './cfg-lines';
 import { HFMG_DEFAULT_BINS, IFMR_DEFAULTS } from './defaults';
 import { LAYER_TYPES, TENSOR_TYPES } from './ops';
-import { binsViolation, ifmrViolation } from './rules';
+import { batchNumViolation, binsViolation, ifmrViolation } from './rules';
 import { CalibrationDefinition, ConfigDefinition, HfmgDefinition, IfmrDefinition } from './types';
 
 const TYPES_HINT = `layer types are TensorFlow op types: ${LAYER_TYPES.join(', ')}`;
@@ -26,7 +26,7 @@ function checkActivation(def: ConfigDefinition, path: string, ifmr?: IfmrDefinit
     });
     if (v) {
       throw cfgError(def, 'CONFIG_INVALID', `${v.field} in ${where}.ifmr_quantize ${v.message}`, `${path}.ifmr_quantize[0].${v.field}[0]`, {
-        hint: 'percentiles lie in (0.5, 1.0]; 0 < search_range_start < search_range_end; 0 < search_step <= end - start',
+        hint: 'percentiles lie in (0.5, 1.0]; 0 < search_range_start < search_range_end; 0 < search_step <= end - start, with at most 10000 candidates ((end - start) / step + 1)',
       });
     }
   }
@@ -101,9 +101,8 @@ function checkTensorQuantize(def: ConfigDefinition): void {
 
 /** Throws a ConfigError (CONFIG_INVALID, with line) for the first problem found. */
 export function checkDefinition(def: ConfigDefinition): void {
-  if (def.batchNum !== undefined && def.batchNum < 1) {
-    throw cfgError(def, 'CONFIG_INVALID', `batch_num must be an integer > 0, got ${def.batchNum}`, 'batch_num[0]');
-  }
+  const batchProblem = def.batchNum !== undefined ? batchNumViolation(def.batchNum) : undefined;
+  if (batchProblem) throw cfgError(def, 'CONFIG_INVALID', batchProblem, 'batch_num[0]', { hint: 'batch_num is how many calibration batches are run' });
   def.skipLayerTypes.forEach((t, i) => checkLayerType(def, t, `skip_layer_types[${i}]`, 'skip_layer_types', true));
   if (def.commonConfig) checkActivation(def, 'common_config[0]', def.commonConfig.ifmrQuantize, def.commonConfig.hfmgQuantize);
   checkOverrides(def);
