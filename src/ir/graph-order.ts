@@ -66,7 +66,10 @@ export function validateGraph(graph: Graph): void {
     }
     for (const c of n.controlInputs) {
       if (!graph.has(c)) {
-        throw new GraphError('DANGLING_INPUT', `node ${n.name} has control input ^${c}, which does not exist`, { node: n.name });
+        throw new GraphError('DANGLING_INPUT', `node ${n.name} has control input ^${c}, which does not exist`, {
+          node: n.name,
+          hint: 'the graph is incomplete; re-export it, or check that every input node was kept',
+        });
       }
     }
   }

@@ -108,7 +108,9 @@ function nextPath(frame: Frame, name: string): string {
  * Elements of `field: [a, b]` lists are numbered like repeated occurrences.
  */
 export function fieldLines(text: string): Map<string, number> {
-  const tokens = tokenize(text);
+  // Past the depth limit the parser refuses the file anyway: tokenize only the text before it.
+  const deep = tooDeep(text);
+  const tokens = tokenize(deep ? text.slice(0, deep.offset) : text);
   const lines = new Map<string, number>();
   const stack: Frame[] = [{ prefix: '', counts: new Map(), close: '' }];
   for (let i = 0; i < tokens.length; i++) {
@@ -218,8 +220,8 @@ function ownFields(value: unknown): unknown {
   return out;
 }
 
-/** The line where nesting first goes deeper than MAX_TEXT_PROTO_DEPTH, skipping strings and comments. */
-function tooDeep(text: string): number | undefined {
+/** Where nesting first goes deeper than MAX_TEXT_PROTO_DEPTH (line, and offset of the brace), skipping strings and comments. */
+function tooDeep(text: string): { line: number; offset: number } | undefined {
   let depth = 0;
   let line = 1;
   for (let i = 0; i < text.length; i++) {
@@ -231,7 +233,7 @@ function tooDeep(text: string): number | undefined {
       while (i + 1 < text.length && text.charCodeAt(i + 1) !== ch && text.charCodeAt(i + 1) !== 10) i += text.charCodeAt(i + 1) === 92 ? 2 : 1;
       i++;
     } else if (ch === 123 || ch === 60 || ch === 91 /* { < [ */) {
-      if (++depth > MAX_TEXT_PROTO_DEPTH) return line;
+      if (++depth > MAX_TEXT_PROTO_DEPTH) return { line, offset: i };
     } else if (ch === 125 || ch === 62 || ch === 93 /* } > ] */) depth--;
   }
   return undefined;
@@ -243,7 +245,7 @@ export function parseTextProto(
   text: string,
 ): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure } {
   const deep = tooDeep(text);
-  if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep } };
+  if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line } };
   try {
     return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown> };
   } catch (e) {
