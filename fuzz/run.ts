@@ -64,6 +64,7 @@ type Message = { index: number; outcome: CaseOutcome } | { done: true };
 /** In the child: runs the cases and reports each one to the parent. */
 async function worker(args: Args): Promise<void> {
   const target = TARGETS.find((t) => t.name === args.targets[0])!;
+  process.once('disconnect', () => process.exit(0)); // the watching parent is gone
   await runCampaign(target, {
     seed: args.seed, cases: args.cases, from: args.from, timeMs: args.timeMs, rssMB: args.rssMB,
     onCase: (index, outcome) => process.send!({ index, outcome } satisfies Message),
