@@ -8,6 +8,7 @@
  */
 import * as protobuf from 'protobufjs/light';
 import * as textformat from 'protobufjs/ext/textformat';
+import { parseSimpleTextProto } from './text-proto-fast';
 
 /**
  * Deepest nesting a record or .cfg may have. Their schemas nest at most 4 levels; the
@@ -246,6 +247,8 @@ export function parseTextProto(
 ): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure } {
   const deep = tooDeep(text);
   if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line } };
+  const simple = parseSimpleTextProto(type, text);
+  if (simple) return { ok: true, message: simple };
   try {
     return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown> };
   } catch (e) {
