@@ -50,7 +50,7 @@ function checkArguments(graph: unknown, configFile: unknown, recordFile: unknown
     throw new ConfigError('INVALID_ARGUMENT', 'quantizeModel needs a Graph', { hint: 'load one with loadGraph(path)' });
   }
   for (const [what, v] of [['config file', configFile], ['record file', recordFile]] as const) {
-    if (typeof v !== 'string' || v.length === 0) throw new ConfigError('INVALID_ARGUMENT', `quantizeModel needs the path of the ${what}`);
+    if (typeof v !== 'string' || v.length === 0) throw new ConfigError('INVALID_ARGUMENT', `quantizeModel needs the path of the ${what}`, { hint: `pass the ${what} path as a non-empty string` });
   }
   const outputs = (options as QuantizeModelOptions | undefined)?.calibOutputs;
   if (outputs !== undefined && (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string'))) {
