@@ -87,8 +87,9 @@ export const TEXT_MUTATIONS: Record<string, TextMutation> = capped<TextMutation>
     const lines = t.split('\n');
     const from = int(r, lines.length);
     const n = 1 + int(r, 20);
-    const times = pick(r, [1, 2, 100, 5000]);
     const chunk = lines.slice(from, from + n);
+    const chunkBytes = chunk.reduce((k, l) => k + l.length + 1, 0);
+    const times = Math.min(pick(r, [1, 2, 100, 5000]), Math.floor(MAX_INPUT_BYTES / Math.max(1, chunkBytes)));
     return [...lines.slice(0, from), ...Array.from({ length: times }, () => chunk).flat(), ...lines.slice(from)].join('\n');
   },
   deleteLines: (t, r) => {

@@ -77,7 +77,7 @@ function tensorEntries(def: ConfigDefinition, index: CandidateIndex, skipped: Se
     const inputs = index.get(t.layerName)!.dataInputs;
     if (!inputs.includes(t.inputIndex)) {
       throw cfgError(def, 'CONFIG_INVALID', `input_index ${t.inputIndex} of layer ${t.layerName} is not one of its data inputs (${inputs.join(', ')})`,
-        `tensor_quantize[${i}].input_index[0]`, { layer: t.layerName });
+        `tensor_quantize[${i}].input_index[0]`, { layer: t.layerName, hint: `use one of the layer's data inputs: ${inputs.join(', ')}` });
     }
     if (skipped.has(t.layerName)) return;
     const activation = tensorActivationFromDefinition(def, i, activationOffset);
