@@ -62,7 +62,7 @@ export function checkModelJson(modelJson: unknown, ctx: ErrorContext): Record<st
   }
   const m = modelJson as Record<string, unknown>;
   const topology = m.modelTopology as Record<string, unknown> | undefined;
-  if (m.format === 'layers-model' || (topology && ('class_name' in topology || 'model_config' in topology))) {
+  if (m.format === 'layers-model' || (topology && typeof topology === 'object' && ('class_name' in topology || 'model_config' in topology))) {
     throw new FileFormatError('UNSUPPORTED_FORMAT', 'this is a TensorFlow.js layers model, not a graph model', {
       ...ctx,
       hint: 'convert it with tensorflowjs_converter --output_format=tfjs_graph_model',

@@ -109,7 +109,27 @@ function versionsFromMessage(m: PbVersionDef): VersionDef {
 /** Encodes a graph as a GraphDef in TensorFlow's deterministic field order. */
 export function encodeGraphDef(graph: Graph): Uint8Array {
   const nodes = graph.nodes();
-  return encodeMessage('GraphDef', graphToMessage(nodes, graph.meta), sizeHint(nodes, graph.meta));
+  const message = graphToMessage(nodes, graph.meta);
+  try {
+    return encodeMessage('GraphDef', message, sizeHint(nodes, graph.meta));
+  } catch (e) {
+    // protobufjs fails on a value of the wrong shape (read from a hostile model.json); name the node.
+    const bad = message.node?.find((n) => !encodes('NodeDef', n));
+    throw new FileFormatError('PROTOBUF_MALFORMED', `cannot encode ${bad ? `node ${bad.name}` : 'the graph'}: ${(e as Error).message}`, {
+      node: bad?.name,
+      hint: 'an attribute holds a value of the wrong type (the model.json it came from is malformed); re-convert the model',
+      cause: e,
+    });
+  }
+}
+
+function encodes(type: string, message: object): boolean {
+  try {
+    encodeMessage(type, message);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

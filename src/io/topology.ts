@@ -56,7 +56,7 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
   const nodes = topology.node.map((n, i) => {
     const node = checkNodeJson(n, i, ctx);
     json.set(node.name as string, node);
-    if (!weightNodes.has(node.name as string) || node.attr?.value?.tensor === undefined) return node;
+    if (!weightNodes.has(node.name as string) || node.attr?.value?.tensor == null) return node;
     const tensor = node.attr.value.tensor;
     return { ...node, attr: { ...node.attr, value: { tensor: { dtype: tensor.dtype } } } };
   });
@@ -67,6 +67,7 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
   } catch (e) {
     throw malformed(`modelTopology does not match the GraphDef schema: ${(e as Error).message}`, { ...ctx, cause: e });
   }
+  checkEncodes(message, ctx);
   let graph: Graph;
   try {
     graph = graphFromMessage(message, { file: ctx.file });
@@ -77,6 +78,28 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
   }
   if (library !== undefined) graph.meta.library = { json: structuredClone(library), raw: libraryRaw(library, ctx) };
   return { graph, json };
+}
+
+/**
+ * fromObject lets some values of the wrong type through (an object where bytes belong)
+ * that encoding then trips on; found here, at load, with the node named, rather than
+ * when the graph is saved. The topology holds no weights, so this encode is cheap.
+ */
+function checkEncodes(message: PbGraphDef, ctx: ErrorContext): void {
+  const fails = (type: string, m: object): string | undefined => {
+    try {
+      messageType(type).encode(m).finish();
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  if (fails('GraphDef', message) === undefined) return;
+  for (const node of message.node ?? []) {
+    const why = fails('NodeDef', node);
+    if (why !== undefined) throw malformed(`node ${node.name} has an attribute value of the wrong type (${why})`, { ...ctx, node: node.name });
+  }
+  throw malformed('modelTopology holds a value of the wrong type outside its nodes', ctx);
 }
 
 function libraryRaw(library: unknown, ctx: ErrorContext): Uint8Array {
