@@ -53,7 +53,24 @@ function assign(m: Message, field: protobuf.Field, value: unknown): boolean {
 
 /** The message of `text` when every line is in the simple form, else undefined. */
 export function parseSimpleTextProto(type: protobuf.Type, text: string): Message | undefined {
+  const r = parseSimple(type, text);
+  return 'message' in r ? r.message : undefined;
+}
+
+/**
+ * The first line (1-based) the fast path cannot take, or undefined when it takes them
+ * all. Every line before it is valid text format, so a parse error is usually there:
+ * the line lookup tries it before bisecting.
+ */
+export function firstNonSimpleLine(type: protobuf.Type, text: string): number | undefined {
+  const r = parseSimple(type, text);
+  return 'line' in r ? r.line : undefined;
+}
+
+function parseSimple(type: protobuf.Type, text: string): { message: Message } | { line: number } {
   const root: Message = {}; // absent repeated fields stay absent (readers use `?? []`)
+  let lineNo = 0;
+  const fail = () => ({ line: lineNo });
   const stack: { type: protobuf.Type; message: Message }[] = [{ type, message: root }];
   let start = 0;
   while (start <= text.length) {
@@ -61,28 +78,29 @@ export function parseSimpleTextProto(type: protobuf.Type, text: string): Message
     if (end < 0) end = text.length;
     const line = text.slice(start, end);
     start = end + 1;
+    lineNo++;
     if (line.trim() === '') continue;
     if (line.trim() === '}') {
-      if (stack.length === 1) return undefined;
+      if (stack.length === 1) return fail();
       stack.pop();
       continue;
     }
     const m = LINE.exec(line);
-    if (!m) return undefined;
+    if (!m) return fail();
     const top = stack[stack.length - 1];
     const field = top.type.fields[m[1]];
-    if (!field) return undefined;
+    if (!field) return fail();
     field.resolve();
     if (m[3] !== undefined) {
-      if (!field.resolvedType || !('fields' in field.resolvedType)) return undefined;
+      if (!field.resolvedType || !('fields' in field.resolvedType)) return fail();
       const child: Message = {};
-      if (!assign(top.message, field, child)) return undefined;
+      if (!assign(top.message, field, child)) return fail();
       stack.push({ type: field.resolvedType as protobuf.Type, message: child });
     } else {
-      if (field.resolvedType) return undefined; // enums and `name: {` on one line: the general parser
+      if (field.resolvedType) return fail(); // enums and `name: {` on one line: the general parser
       const value = scalar(field.type, m[2]);
-      if (value === undefined || !assign(top.message, field, value)) return undefined;
+      if (value === undefined || !assign(top.message, field, value)) return fail();
     }
   }
-  return stack.length === 1 ? root : undefined;
+  return stack.length === 1 ? { message: root } : fail();
 }

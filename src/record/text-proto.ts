@@ -8,7 +8,7 @@
  */
 import * as protobuf from 'protobufjs/light';
 import * as textformat from 'protobufjs/ext/textformat';
-import { parseSimpleTextProto } from './text-proto-fast';
+import { firstNonSimpleLine, parseSimpleTextProto } from './text-proto-fast';
 
 /**
  * Deepest nesting a record or .cfg may have. Their schemas nest at most 4 levels; the
@@ -188,6 +188,9 @@ function locate(type: protobuf.Type, text: string, message: string): number | un
     }
   };
   const lines = text.split('\n');
+  // Usually the error is on the first line the fast path could not take: two parses confirm it.
+  const hint = firstNonSimpleLine(type, text);
+  if (hint !== undefined && failsSame(lines.slice(0, hint).join('\n')) && (hint === 1 || !failsSame(lines.slice(0, hint - 1).join('\n')))) return hint;
   const starts = [...new Set([...fieldLines(text)].filter(([path]) => !path.includes('.')).map(([, line]) => line))].sort((a, b) => a - b);
   for (let k = 0; k < starts.length; k++) {
     const segment = lines.slice(starts[k] - 1, (starts[k + 1] ?? lines.length + 1) - 1);
