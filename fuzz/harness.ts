@@ -34,6 +34,8 @@ export interface CaseOutcome {
   ms: number;
   /** Growth of peak resident memory during the case, MB. */
   rssMB: number;
+  /** Peak resident memory of the process running the case so far, MB. */
+  peakRssMB: number;
 }
 
 export interface TargetStats {
@@ -89,7 +91,7 @@ export async function runOneCase(target: FuzzTarget, seed: number, index: number
   const peakAfter = peakRss();
   const rssMB = Math.max(0, (peakAfter > peakBefore ? peakAfter : mb(process.memoryUsage.rss())) - rssBefore);
   await fs.rm(dir, { recursive: true, force: true });
-  const outcome: CaseOutcome = { ...classify(error), ms, rssMB };
+  const outcome: CaseOutcome = { ...classify(error), ms, rssMB, peakRssMB: peakAfter };
   if (outcome.kind === 'ok' || outcome.kind === 'typed') {
     if (ms > bounds.timeMs) return { ...outcome, kind: 'slow', message: `took ${ms.toFixed(0)} ms (bound ${bounds.timeMs})` };
     if (rssMB > bounds.rssMB) return { ...outcome, kind: 'memory', message: `grew resident memory by ${rssMB.toFixed(0)} MB (bound ${bounds.rssMB})` };
@@ -103,7 +105,7 @@ export function record(stats: TargetStats, index: number, o: CaseOutcome): void 
   if (o.code) stats.codes[o.code] = (stats.codes[o.code] ?? 0) + 1;
   stats.maxMs = Math.max(stats.maxMs, o.ms);
   stats.maxCaseRssMB = Math.max(stats.maxCaseRssMB, o.rssMB);
-  stats.peakRssMB = Math.max(stats.peakRssMB, peakRss());
+  stats.peakRssMB = Math.max(stats.peakRssMB, o.peakRssMB);
   if (o.kind !== 'ok' && o.kind !== 'typed' && stats.failures.length < 50) stats.failures.push({ index, kind: o.kind, message: o.message ?? '' });
 }
 

@@ -100,7 +100,6 @@ async function watch(args: Args, target: string, stats: TargetStats): Promise<Ta
         if ('done' in m) return;
         clearTimeout(timer);
         record(stats, m.index, m.outcome);
-        stats.peakRssMB = Math.max(stats.peakRssMB, m.outcome.rssMB);
         at = m.index + 1;
         if (at % 1000 === 0) process.stderr.write(`${target}: ${at - args.from}/${args.cases}\n`);
         timer = setTimeout(onHang, args.hangMs);
@@ -122,8 +121,8 @@ async function watch(args: Args, target: string, stats: TargetStats): Promise<Ta
 }
 
 function table(all: TargetStats[]): string {
-  const head = ['target', 'cases', 'ok', 'typed', 'untyped', 'no hint', 'input modified', 'slow', 'memory', 'hangs', 'crashes', 'max ms', 'max case RSS MB'];
-  const rows = all.map((s) => [s.target, s.cases, s.counts.ok, s.counts.typed, s.counts.untyped, s.counts['no-hint'], s.counts['input-modified'], s.counts.slow, s.counts.memory, s.counts.hang, s.counts.crash, s.maxMs.toFixed(0), s.maxCaseRssMB.toFixed(0)]);
+  const head = ['target', 'cases', 'ok', 'typed', 'untyped', 'no hint', 'input modified', 'slow', 'memory', 'hangs', 'crashes', 'max ms', 'max case RSS growth MB', 'worker peak RSS MB'];
+  const rows = all.map((s) => [s.target, s.cases, s.counts.ok, s.counts.typed, s.counts.untyped, s.counts['no-hint'], s.counts['input-modified'], s.counts.slow, s.counts.memory, s.counts.hang, s.counts.crash, s.maxMs.toFixed(0), s.maxCaseRssMB.toFixed(0), s.peakRssMB.toFixed(0)]);
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
