@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'WEIGHTS_SHORT'
   | 'UNSUPPORTED_DTYPE'
   | 'UNSUPPORTED_FORMAT'
+  | 'TENSOR_TOO_LARGE'
+  | 'OUTPUT_NOT_REGULAR_FILE'
   // graph
   | 'NODE_NOT_FOUND'
   | 'DUPLICATE_NODE'

@@ -3,6 +3,7 @@
  * reads (unfused; its name goes back to the end of the chain), a conv with a folded BN,
  * and MaxPool tensor quantization, from a hand-written record.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { saveModel } from '../../src/api/save-model';
@@ -121,8 +122,10 @@ describe('_quant.json', () => {
     fs.writeFileSync(record, RECORD);
     const r = await saveModel(await writeModel(b.graph, dir), ['out', 'F'], record, path.join(dir, 'deploy'));
     const text = fs.readFileSync(r.quantJson, 'utf8');
-    expect(JSON.parse(text)).toEqual(GOLDEN);
-    expect(text).toBe(JSON.stringify(GOLDEN, null, 2) + '\n');
+    // The digest ties the json to the .pb written with it (checked against the file in save-pair.test.ts).
+    const golden = { ...GOLDEN, quantized_model_sha256: createHash('sha256').update(fs.readFileSync(r.quantizedPb)).digest('hex') };
+    expect(JSON.parse(text)).toEqual(golden);
+    expect(text).toBe(JSON.stringify(golden, null, 2) + '\n');
   });
 
   test('every node of the quantized graph not in the float model is listed; names in it exist', async () => {

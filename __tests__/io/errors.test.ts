@@ -73,13 +73,32 @@ describe('.pb files', () => {
 
   test.each([
     ['a negative dimension', { dtype: 'DT_FLOAT', tensorShape: shapeObj([-1, 2]), floatVal: [1] }, 'PROTOBUF_MALFORMED', /negative/],
-    ['an absurd shape', { dtype: 'DT_FLOAT', tensorShape: shapeObj([1 << 20, 1 << 20]), floatVal: [0] }, 'PROTOBUF_MALFORMED', /limit/],
+    ['an impossible shape', { dtype: 'DT_FLOAT', tensorShape: shapeObj([2 ** 40, 2 ** 40]), floatVal: [0] }, 'PROTOBUF_MALFORMED', /more than any tensor can hold/],
     ['more values than elements', { dtype: 'DT_INT32', tensorShape: shapeObj([1]), intVal: [1, 2] }, 'PROTOBUF_MALFORMED', /values/],
     ['an unknown dtype', { dtype: 99, tensorShape: shapeObj([1]) }, 'UNSUPPORTED_DTYPE', /dtype 99/],
   ])('a Const with %s names the node', (_what, tensor, code, message) => {
     const t0 = Date.now();
     expect(() => decodeGraphDef(graphBytes(constNode(tensor)), 'x.pb')).toThrow(expect.objectContaining({ code, node: 'c', message: expect.stringMatching(message) }));
     expect(Date.now() - t0).toBeLessThan(1000); // nothing absurd was allocated
+  });
+
+  test('a Const whose shape claims 2^40 elements from one stored value loads and saves unexpanded; reading it names node and size', () => {
+    const bytes = graphBytes(constNode({ dtype: 'DT_FLOAT', tensorShape: shapeObj([1 << 20, 1 << 20]), floatVal: [0] }));
+    const graph = decodeGraphDef(bytes, 'x.pb');
+    expect(Buffer.from(encodeGraphDef(graph)).equals(Buffer.from(bytes))).toBe(true);
+    const value = graph.getNode('c').attr.value;
+    expect(() => value.kind === 'tensor' && value.value.data).toThrow(
+      expect.objectContaining({ code: 'TENSOR_TOO_LARGE', node: 'c', file: 'x.pb', message: expect.stringMatching(/claims 1099511627776 elements \(4398046511104 bytes\)/) }),
+    );
+  });
+
+  test('a Const of repeated values within the limit expands when read, and keeps its short form when saved', () => {
+    const bytes = graphBytes(constNode({ dtype: 'DT_FLOAT', tensorShape: shapeObj([512, 1024]), floatVal: [1, 2] }));
+    const graph = decodeGraphDef(bytes, 'x.pb');
+    const value = graph.getNode('c').attr.value;
+    const data = value.kind === 'tensor' ? (value.value.data as Float32Array) : new Float32Array(0);
+    expect([data.length, data[0], data[1], data[data.length - 1]]).toEqual([512 * 1024, 1, 2, 2]);
+    expect(Buffer.from(encodeGraphDef(graph)).equals(Buffer.from(bytes))).toBe(true);
   });
 
   test('graph-level problems: duplicate names, inputs after control inputs, nameless nodes', () => {

@@ -58,13 +58,13 @@ function checkArguments(configFile: unknown, graph: unknown, options: unknown): 
   }
   const o = (options ?? {}) as CreateQuantConfigOptions;
   if (o.skipLayers !== undefined && (!Array.isArray(o.skipLayers) || !o.skipLayers.every((s) => typeof s === 'string'))) {
-    throw new ConfigError('INVALID_ARGUMENT', 'skipLayers must be an array of layer names', { field: 'skip_layers' });
+    throw new ConfigError('INVALID_ARGUMENT', 'skipLayers must be an array of layer names', { field: 'skip_layers', hint: 'pass node names, e.g. skipLayers: ["conv1/Conv2D"]' });
   }
   if (o.activationOffset !== undefined && typeof o.activationOffset !== 'boolean') {
-    throw new ConfigError('INVALID_ARGUMENT', `activationOffset must be true or false, got ${String(o.activationOffset)}`, { field: 'activation_offset' });
+    throw new ConfigError('INVALID_ARGUMENT', `activationOffset must be true or false, got ${String(o.activationOffset)}`, { field: 'activation_offset', hint: 'pass activationOffset: true (asymmetric) or false (symmetric)' });
   }
   if (o.configDefinition !== undefined && (typeof o.configDefinition !== 'string' || o.configDefinition.length === 0)) {
-    throw new ConfigError('INVALID_ARGUMENT', 'configDefinition must be the path of a .cfg file', { field: 'config_defination' });
+    throw new ConfigError('INVALID_ARGUMENT', 'configDefinition must be the path of a .cfg file', { field: 'config_defination', hint: 'pass the path of a simplified config (.cfg) file, or leave configDefinition out' });
   }
 }
 

@@ -18,7 +18,7 @@ import { parseQuantConfig } from '../config';
 import type { LoadedQuantConfig } from '../config';
 import { ConfigError, GraphError } from '../errors';
 import { attr, Graph, parseTensorName, formatTensorName } from '../ir';
-import { assertNotInput } from '../io';
+import { assertWritableTarget } from '../io';
 import { log } from '../log';
 import { findLayers, findQuantizationNodes, insertCalibration, prepareGraph } from '../passes';
 import type { PrepareReport } from '../passes';
@@ -68,7 +68,7 @@ function checkArguments(graph: unknown, configFile: unknown, recordFile: unknown
     throw new ConfigError('INVALID_ARGUMENT', 'quantizeModel needs a Graph', { hint: 'load one with loadGraph(path)' });
   }
   for (const [what, v] of [['config file', configFile], ['record file', recordFile]] as const) {
-    if (typeof v !== 'string' || v.length === 0) throw new ConfigError('INVALID_ARGUMENT', `quantizeModel needs the path of the ${what}`);
+    if (typeof v !== 'string' || v.length === 0) throw new ConfigError('INVALID_ARGUMENT', `quantizeModel needs the path of the ${what}`, { hint: `pass the ${what} path as a non-empty string` });
   }
   const callback = (options as QuantizeModelOptions | undefined)?.onRecordWritten;
   if (callback !== undefined && typeof callback !== 'function') throw new ConfigError('INVALID_ARGUMENT', 'onRecordWritten must be a function');
@@ -102,7 +102,7 @@ function checkOutputsExist(graph: Graph, outputs: readonly string[]): void {
 /** The record is an output: it must not replace the model, the config or another input. */
 function resolveRecordFile(graph: Graph, configFile: string, recordFile: string): string {
   const abs = path.resolve(recordFile);
-  assertNotInput(abs, [path.resolve(configFile), ...(graph.meta.sourceFiles ?? [])]);
+  assertWritableTarget(abs, [path.resolve(configFile), ...(graph.meta.sourceFiles ?? [])]);
   return abs;
 }
 

@@ -12,10 +12,12 @@
  * calibration quantizeModel started on it has not finished; convertModel takes one the
  * user wrote by hand and skips that check. They share everything else but the wording of errors.
  */
+import { createHash } from 'crypto';
 import * as path from 'path';
-import { QuantizeError } from '../errors';
+import { AmctError, QuantizeError } from '../errors';
 import type { Graph } from '../ir';
-import { assertNotInput, loadGraph, saveGraph, writeFileAtomic } from '../io';
+import { assertNotInput, assertWritableTarget, encodeGraphDef, loadGraph } from '../io';
+import { writeFilesAtomic } from '../io/atomic';
 import { log } from '../log';
 import { emitAscend, findLayers, findQuantizationNodes, planLayer, prepareGraph } from '../passes';
 import { assertRecordFresh, readRecord } from '../record';
@@ -59,13 +61,35 @@ function relativeTo(from: string, to: string): string {
   return path.relative(path.dirname(from), to).split(path.sep).join('/');
 }
 
+/**
+ * Writes the two files as a pair: both outputs are checked (nothing is written if either
+ * is refused, e.g. a folder or a device), both temps are written and flushed, then
+ * `_quant.json` is renamed into place, then `_quantized.pb`. What a reader sees if the
+ * process dies: before the first rename, the old pair (or nothing); between them, the new
+ * `_quant.json` beside the old `.pb`, which the json's `quantized_model_sha256` does not
+ * match, so the mismatch is detectable; after the second, the new pair. Temps a killed
+ * writer left are removed by the next write to the folder.
+ */
+async function writePair(graph: Graph, quantizedPb: string, quantJson: string, json: object, inputs: string[]): Promise<void> {
+  let pb: Uint8Array;
+  try {
+    pb = encodeGraphDef(graph);
+  } catch (e) {
+    if (!(e instanceof AmctError)) throw e;
+    throw new QuantizeError(e.code, e.detail, { file: quantizedPb, node: e.node, hint: e.hint, cause: e });
+  }
+  const sha256 = createHash('sha256').update(pb).digest('hex');
+  const text = JSON.stringify({ ...json, quantized_model_sha256: sha256 }, null, 2) + '\n';
+  await writeFilesAtomic([{ target: quantJson, data: text }, { target: quantizedPb, data: pb }], { inputs });
+}
+
 async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknown, recordFile: unknown, savePath: unknown): Promise<SaveModelResult> {
   const model = checkPathArg(mode, 'pb_model', pbModel);
   const record = checkPathArg(mode, 'record_file', recordFile);
   const base = checkPathArg(mode, 'save_path', savePath);
   const quantizedPb = path.resolve(`${base}_quantized.pb`);
   const quantJson = path.resolve(`${base}_quant.json`);
-  for (const out of [quantizedPb, quantJson]) assertNotInput(out, [model, record]);
+  for (const out of [quantizedPb, quantJson]) assertWritableTarget(out, [model, record]); // before any work: a folder, device or FIFO is refused
 
   const graph = await loadGraph(model);
   const inputs = [...(graph.meta.sourceFiles ?? []), path.resolve(record)];
@@ -92,8 +116,7 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
     quantizedModel: relativeTo(quantJson, quantizedPb),
     outputs: outputs as string[],
   });
-  await saveGraph(graph, quantizedPb, { inputs });
-  await writeFileAtomic(quantJson, JSON.stringify(json, null, 2) + '\n', { inputs });
+  await writePair(graph, quantizedPb, quantJson, json, inputs);
   log.info(`${mode}: quantized ${plans.length} layers of ${model}; wrote ${quantizedPb} and ${quantJson}`);
   return {
     quantizedPb,

@@ -67,7 +67,7 @@ function nonFiniteError(x: number, layer?: string): CalibrationError {
 }
 
 function invalid(message: string, layer: string | undefined, field: string): CalibrationError {
-  return new CalibrationError('INVALID_ARGUMENT', message, { layer, field });
+  return new CalibrationError('INVALID_ARGUMENT', message, { layer, field, hint: `fix ${field} in the quantization config (SPEC §3 gives the valid values)` });
 }
 
 export function checkNumBits(numBits: number, layer?: string): void {

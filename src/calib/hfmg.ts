@@ -39,6 +39,7 @@ export class HfmgAccumulator {
       throw new CalibrationError('INVALID_ARGUMENT', `num_of_bins = ${this.numBins} must be one of ${HFMG_BIN_CHOICES.join(', ')}`, {
         layer: params.layer,
         field: 'num_of_bins',
+        hint: `set num_of_bins to one of ${HFMG_BIN_CHOICES.join(', ')} in the quantization config`,
       });
     }
     checkNumBits(params.numBits ?? 8, params.layer);

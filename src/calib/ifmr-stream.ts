@@ -50,7 +50,7 @@ export class IfmrAccumulator {
     checkIfmrParams(options);
     const bins = options.numBins ?? DEFAULT_BINS;
     if (!Number.isInteger(bins) || bins < 256) {
-      throw new CalibrationError('INVALID_ARGUMENT', `numBins = ${bins} must be an integer ≥ 256`, { layer: options.layer });
+      throw new CalibrationError('INVALID_ARGUMENT', `numBins = ${bins} must be an integer ≥ 256`, { layer: options.layer, hint: 'pass numBins of 256 or more (the default is fine for most layers)' });
     }
     this.params = { ...options };
     this.hist = new MomentHistogram(bins);

@@ -10,6 +10,7 @@ import { checkDefinition } from './cfg-check';
 import { cfgError } from './cfg-lines';
 import { activationJson, defaultIfmr, NUM_BITS, weightJson } from './defaults';
 import { forcesSymmetric, hasWeights, matchesType } from './ops';
+import { batchNumViolation } from './rules';
 import { layerSettingsFromDefinition, tensorActivationFromDefinition } from './precedence';
 import { ConfigDefinition, HEADER_KEYS, LayerQuantConfig, QuantConfig, ResolvedActivation, ResolvedWeight, TensorQuantizeConfig } from './types';
 
@@ -36,8 +37,9 @@ interface Plan {
 
 function planFromOptions(opts: BuildQuantConfigOptions, index: CandidateIndex): Plan {
   const batchNum = opts.batchNum ?? 1;
-  if (!Number.isInteger(batchNum) || batchNum < 1) {
-    throw new ConfigError('CONFIG_INVALID', `batch_num must be an integer > 0, got ${batchNum}`, {
+  const batchProblem = batchNumViolation(batchNum);
+  if (batchProblem) {
+    throw new ConfigError('CONFIG_INVALID', batchProblem, {
       field: 'batch_num',
       hint: 'batchNum is how many calibration batches are run',
     });
@@ -75,7 +77,7 @@ function tensorEntries(def: ConfigDefinition, index: CandidateIndex, skipped: Se
     const inputs = index.get(t.layerName)!.dataInputs;
     if (!inputs.includes(t.inputIndex)) {
       throw cfgError(def, 'CONFIG_INVALID', `input_index ${t.inputIndex} of layer ${t.layerName} is not one of its data inputs (${inputs.join(', ')})`,
-        `tensor_quantize[${i}].input_index[0]`, { layer: t.layerName });
+        `tensor_quantize[${i}].input_index[0]`, { layer: t.layerName, hint: `use one of the layer's data inputs: ${inputs.join(', ')}` });
     }
     if (skipped.has(t.layerName)) return;
     const activation = tensorActivationFromDefinition(def, i, activationOffset);

@@ -5,7 +5,7 @@
 import { cfgError, cfgLine, displayPath } from './cfg-lines';
 import { HFMG_DEFAULT_BINS, IFMR_DEFAULTS } from './defaults';
 import { LAYER_TYPES, TENSOR_TYPES } from './ops';
-import { binsViolation, ifmrViolation } from './rules';
+import { batchNumViolation, binsViolation, ifmrViolation } from './rules';
 import { CalibrationDefinition, ConfigDefinition, HfmgDefinition, IfmrDefinition } from './types';
 
 const TYPES_HINT = `layer types are TensorFlow op types: ${LAYER_TYPES.join(', ')}`;
@@ -26,12 +26,14 @@ function checkActivation(def: ConfigDefinition, path: string, ifmr?: IfmrDefinit
     });
     if (v) {
       throw cfgError(def, 'CONFIG_INVALID', `${v.field} in ${where}.ifmr_quantize ${v.message}`, `${path}.ifmr_quantize[0].${v.field}[0]`, {
-        hint: 'percentiles lie in (0.5, 1.0]; 0 < search_range_start < search_range_end; 0 < search_step <= end - start',
+        hint: 'percentiles lie in (0.5, 1.0]; 0 < search_range_start < search_range_end; 0 < search_step <= end - start, with at most 10000 candidates ((end - start) / step + 1)',
       });
     }
   }
   const v = binsViolation(hfmg?.numOfBins ?? HFMG_DEFAULT_BINS);
-  if (v) throw cfgError(def, 'CONFIG_INVALID', `num_of_bins in ${where}.hfmg_quantize ${v.message}`, `${path}.hfmg_quantize[0].num_of_bins[0]`);
+  if (v) throw cfgError(def, 'CONFIG_INVALID', `num_of_bins in ${where}.hfmg_quantize ${v.message}`, `${path}.hfmg_quantize[0].num_of_bins[0]`, {
+    hint: 'num_of_bins is the histogram size of HFMG: 1024, 2048, 4096 (the default) or 8192',
+  });
 }
 
 function checkCalibration(def: ConfigDefinition, cal: CalibrationDefinition | undefined, path: string, owner: string): void {
@@ -77,7 +79,9 @@ function checkOverrides(def: ConfigDefinition): void {
   const names = new Map<string, string>();
   def.overrideLayerConfigs.forEach((o, i) => {
     const path = `override_layer_configs[${i}]`;
-    if (!o.layerName) throw cfgError(def, 'CONFIG_INVALID', `override_layer_configs entry #${i + 1} has no layer_name`, path);
+    if (!o.layerName) throw cfgError(def, 'CONFIG_INVALID', `override_layer_configs entry #${i + 1} has no layer_name`, path, {
+      hint: 'each override_layer_configs entry names its layer: layer_name: "conv1/Conv2D"',
+    });
     once(def, names, o.layerName, `${path}.layer_name[0]`, `layer ${o.layerName} in override_layer_configs`);
     checkCalibration(def, o.calibrationConfig, `${path}.calibration_config[0]`, `override_layer_configs entry ${o.layerName}`);
   });
@@ -87,7 +91,9 @@ function checkTensorQuantize(def: ConfigDefinition): void {
   const seen = new Map<string, string>();
   def.tensorQuantize.forEach((t, i) => {
     const path = `tensor_quantize[${i}]`;
-    if (!t.layerName) throw cfgError(def, 'CONFIG_INVALID', `tensor_quantize entry #${i + 1} has no layer_name`, path);
+    if (!t.layerName) throw cfgError(def, 'CONFIG_INVALID', `tensor_quantize entry #${i + 1} has no layer_name`, path, {
+      hint: 'each tensor_quantize entry names its layer and input: layer_name: "pool1/MaxPool" input_index: 0',
+    });
     if (t.inputIndex < 0) {
       throw cfgError(def, 'CONFIG_INVALID', `tensor_quantize entry ${t.layerName} has no input_index`, path, {
         layer: t.layerName,
@@ -101,9 +107,8 @@ function checkTensorQuantize(def: ConfigDefinition): void {
 
 /** Throws a ConfigError (CONFIG_INVALID, with line) for the first problem found. */
 export function checkDefinition(def: ConfigDefinition): void {
-  if (def.batchNum !== undefined && def.batchNum < 1) {
-    throw cfgError(def, 'CONFIG_INVALID', `batch_num must be an integer > 0, got ${def.batchNum}`, 'batch_num[0]');
-  }
+  const batchProblem = def.batchNum !== undefined ? batchNumViolation(def.batchNum) : undefined;
+  if (batchProblem) throw cfgError(def, 'CONFIG_INVALID', batchProblem, 'batch_num[0]', { hint: 'batch_num is how many calibration batches are run' });
   def.skipLayerTypes.forEach((t, i) => checkLayerType(def, t, `skip_layer_types[${i}]`, 'skip_layer_types', true));
   if (def.commonConfig) checkActivation(def, 'common_config[0]', def.commonConfig.ifmrQuantize, def.commonConfig.hfmgQuantize);
   checkOverrides(def);

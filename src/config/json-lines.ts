@@ -28,11 +28,18 @@ export function pointerSegment(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * Deepest nesting accepted. A quantization config nests 4 levels; the parser recurses per
+ * level, so a file nested 10,000 deep would overflow the stack. Refused with its line.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 class Parser {
   private i = 0;
   private line = 1;
+  private depth = 0;
   readonly lines = new Map<string, number>();
 
   constructor(private readonly text: string) {}
@@ -65,8 +72,12 @@ class Parser {
   private value(pointer: string): unknown {
     this.space();
     const ch = this.text[this.i];
-    if (ch === '{') return this.object(pointer);
-    if (ch === '[') return this.array(pointer);
+    if (ch === '{' || ch === '[') {
+      if (++this.depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH} levels of objects or lists`);
+      const v = ch === '{' ? this.object(pointer) : this.array(pointer);
+      this.depth--;
+      return v;
+    }
     if (ch === '"') return this.string();
     for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
       if (this.text.startsWith(word, this.i)) {

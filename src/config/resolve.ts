@@ -44,7 +44,7 @@ function activationOf(json: JsonActivation | undefined, activationOffset: boolea
   const v = ifmrViolation(ifmr);
   if (v) {
     const field = v.field.startsWith('search_range') ? 'search_range' : v.field;
-    const message = field === 'search_range'
+    const message = field === 'search_range' && !v.message.includes('IFMR candidates')
       ? `must be two numbers [start, end] with 0 < start < end, got ${JSON.stringify(ifmr.searchRange)}`
       : v.message;
     fail(`activation_quant_params.${field} of ${owner} ${message}`, `${base}/${field}`, layer, `activation_quant_params.${field}`);

@@ -13,6 +13,23 @@ export interface Violation {
 
 const isPercentile = (v: number) => Number.isFinite(v) && v > 0.5 && v <= 1;
 
+/**
+ * Most IFMR candidates one layer may try: (end − start)/step + 1, counted in float32 as
+ * the calibration does. Each candidate is a pass over the layer's activations, so a
+ * config with search_range ending at 9e18 or a search_step of 1e-320 would never return.
+ * AMCT's default is 60; 10,000 is a step of 1e-4 over a range of 1.
+ */
+export const MAX_IFMR_CANDIDATES = 10_000;
+
+/** Largest batch_num accepted: calibration runs one batch per step, and a million is already days of work. */
+export const MAX_BATCH_NUM = 1_000_000;
+
+/** The candidate count the calibration would use (see calib/ifmr-search.ts candidateCount). */
+function candidateCount(start: number, end: number, step: number): number {
+  const f = Math.fround;
+  return f(f(f(end) - f(start)) / f(step)) + 1;
+}
+
 // float32 and decimal spellings of end − start differ in the last bits (1.3 − 0.7 ≠ 0.6)
 const SLACK = 1e-6;
 
@@ -36,7 +53,20 @@ export function ifmrViolation(s: IfmrSettings): Violation | undefined {
   if (s.searchStep > (end - start) * (1 + SLACK)) {
     return { field: 'search_step', message: `must be at most search range end - start = ${+(end - start).toPrecision(12)}, got ${s.searchStep}` };
   }
+  const count = candidateCount(start, end, s.searchStep);
+  if (!(count <= MAX_IFMR_CANDIDATES)) {
+    const what = Number.isFinite(count) ? `${Math.trunc(count)}` : 'infinitely many';
+    return {
+      field: Math.fround(s.searchStep) > 0 && end > 1e4 ? 'search_range_end' : 'search_step',
+      message: `gives ${what} IFMR candidates ((end - start) / step + 1 in float32, with search_range [${start}, ${end}] and search_step ${s.searchStep}); the limit is ${MAX_IFMR_CANDIDATES}: use a larger search_step or a narrower search_range`,
+    };
+  }
   return undefined;
+}
+
+export function batchNumViolation(batchNum: number): string | undefined {
+  if (Number.isSafeInteger(batchNum) && batchNum >= 1 && batchNum <= MAX_BATCH_NUM) return undefined;
+  return `batch_num must be an integer from 1 to ${MAX_BATCH_NUM}, got ${batchNum}`;
 }
 
 export function binsViolation(bins: number): Violation | undefined {

@@ -24,7 +24,7 @@ export function quantConfigValidator(): ValidateFunction {
 /** What each field must be, in the words of SPEC §3. */
 const RULES: Readonly<Record<string, string>> = {
   version: '1',
-  batch_num: 'an integer > 0',
+  batch_num: 'an integer from 1 to 1000000',
   activation_offset: 'true or false',
   joint_quant: 'true or false',
   do_fusion: 'true or false',

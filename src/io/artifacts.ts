@@ -62,14 +62,39 @@ export function checkModelJson(modelJson: unknown, ctx: ErrorContext): Record<st
   }
   const m = modelJson as Record<string, unknown>;
   const topology = m.modelTopology as Record<string, unknown> | undefined;
-  if (m.format === 'layers-model' || (topology && ('class_name' in topology || 'model_config' in topology))) {
+  if (m.format === 'layers-model' || (topology && typeof topology === 'object' && ('class_name' in topology || 'model_config' in topology))) {
     throw new FileFormatError('UNSUPPORTED_FORMAT', 'this is a TensorFlow.js layers model, not a graph model', {
       ...ctx,
       hint: 'convert it with tensorflowjs_converter --output_format=tfjs_graph_model',
     });
   }
   if (!topology || typeof topology !== 'object') throw new FileFormatError('MODEL_JSON_MALFORMED', 'model.json has no modelTopology', { ...ctx, hint: 'is this a TensorFlow.js graph model?' });
+  if (deeperThan(m, MAX_MODEL_JSON_DEPTH)) {
+    throw new FileFormatError('MODEL_JSON_MALFORMED', `model.json nests objects or lists deeper than ${MAX_MODEL_JSON_DEPTH} levels`, {
+      ...ctx,
+      hint: 'the file is corrupt (a graph model nests about 15 levels); re-convert it with tensorflowjs_converter',
+    });
+  }
   return m;
+}
+
+/**
+ * Deepest nesting of a model.json accepted. A graph model with a function library nests
+ * about 15 levels; protobufjs and structuredClone recurse per level, so a file nested
+ * thousands deep would overflow the stack.
+ */
+const MAX_MODEL_JSON_DEPTH = 100;
+
+/** Is `value` nested deeper than `max`? Iterative, so it cannot overflow the stack itself. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 export function graphFromArtifacts(modelJson: unknown, weightData: Uint8Array | ArrayBuffer, context: ArtifactsContext = {}): Graph {
@@ -87,7 +112,7 @@ export function graphFromArtifacts(modelJson: unknown, weightData: Uint8Array | 
     }
     const t = json.get(name)?.attr?.value?.tensor;
     const declared = declaredDtype(node);
-    const dims = jsonShapeDims(t);
+    const dims = jsonShapeDims(t, { ...ctx, node: name });
     if (dims && (dims.length !== w.spec.shape.length || dims.some((d, i) => d !== w.spec.shape[i]))) {
       throw new FileFormatError('MODEL_JSON_MALFORMED', `weight ${name} has shape [${w.spec.shape}] but its Const node declares [${dims}]`, { ...ctx, node: name, hint: 're-convert the model' });
     }
@@ -108,7 +133,7 @@ function declaredDtype(node: NodeDef): DataType | undefined {
 
 function checkInline(node: NodeDef, json: JsonNode | undefined, ctx: ErrorContext): void {
   const t = json?.attr?.value?.tensor;
-  const dims = jsonShapeDims(t) ?? [];
+  const dims = jsonShapeDims(t, { ...ctx, node: node.name }) ?? [];
   if (t && !hasInlineValues(t) && numElements(dims) > 0) {
     throw new FileFormatError('WEIGHTS_MISSING', `Const node ${node.name} has no weight in weightsManifest and no inline value`, {
       ...ctx,

@@ -2,7 +2,10 @@
  * Atomic file writes: data goes to a temp file in the target's folder (same file system,
  * so rename is atomic), is flushed, then renamed over the target. A crash or error
  * leaves the old file untouched. Outputs that are one of the inputs are refused, since
- * SPEC §8 promises no input file is ever overwritten.
+ * SPEC §8 promises no input file is ever overwritten, and so are paths that hold
+ * something other than a regular file (a device such as /dev/null, a FIFO, a socket, a
+ * folder): rename would replace it. Temps a killed writer left behind (their pid is
+ * dead) are removed on the next write to the same folder.
  */
 import { randomBytes } from 'crypto';
 import { promises as fs, statSync } from 'fs';
@@ -36,6 +39,37 @@ export function assertNotInput(target: string, inputs: readonly string[] = []): 
   }
 }
 
+/** What a non-regular file is, in words. */
+function kindOf(stat: import('fs').Stats): string {
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Throws unless `target` is absent or a regular file (a symlink counts as what it points
+ * to): a folder is FILE_WRITE_FAILED, a device, FIFO or socket OUTPUT_NOT_REGULAR_FILE.
+ * Writers call it for every output before writing any.
+ */
+export function assertWritableTarget(target: string, inputs: readonly string[] = []): void {
+  assertNotInput(target, inputs);
+  let stat: import('fs').Stats;
+  try {
+    stat = statSync(target);
+  } catch {
+    return; // absent (or unreadable: the write itself will say why)
+  }
+  if (stat.isDirectory()) throw writeError(target, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+  if (!stat.isFile()) {
+    throw new FileFormatError('OUTPUT_NOT_REGULAR_FILE', `refusing to write ${target}: it is ${kindOf(stat)}, and writing would replace it with a regular file`, {
+      file: target,
+      hint: 'give the path of a regular file (or of one that does not exist yet)',
+    });
+  }
+}
+
 function writeError(target: string, e: unknown): FileFormatError {
   const code = (e as NodeJS.ErrnoException).code;
   const dir = path.dirname(path.resolve(target));
@@ -55,23 +89,88 @@ function writeError(target: string, e: unknown): FileFormatError {
   });
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  assertNotInput(target, options.inputs);
+/** `.<name>.<pid>.<12 hex>.tmp`: the temps this module makes, and only those. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+function tempFor(target: string): string {
+  return path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * Removes temps of our naming whose writer is gone (killed mid-write). A live writer's
+ * temps (another process, or this one) are left alone. Best effort: errors are ignored.
+ */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    const file = path.join(dir, name);
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat?.isFile()) continue;
+    if (await fs.unlink(file).then(() => true, () => false)) removed.push(file);
+  }
+  return removed;
+}
+
+/** Writes and flushes one temp beside `target`; returns its path. */
+async function writeTemp(target: string, data: string | Uint8Array): Promise<string> {
   const stat = await fs.stat(target).catch(() => undefined);
-  if (stat?.isDirectory()) throw writeError(target, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
-  const dir = path.dirname(path.resolve(target));
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempFor(target);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(temp, 'wx', stat ? stat.mode & 0o777 : 0o666);
     await handle.writeFile(data);
     await handle.sync(); // the data must be on disk before the rename makes it visible
     await handle.close();
-    handle = undefined;
-    await fs.rename(temp, target);
+    return temp;
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await fs.unlink(temp).catch(() => undefined);
     throw writeError(target, e);
   }
+}
+
+export interface AtomicFile {
+  target: string;
+  data: string | Uint8Array;
+}
+
+/**
+ * Writes several files as one step as far as a file system allows: every target is
+ * checked first (nothing is written if one is refused), every temp is written and
+ * flushed, then the temps are renamed in the order given. A kill before the first
+ * rename leaves all old files; between renames, the files renamed so far are new and
+ * the rest old; order the list so that state is the one readers can detect.
+ */
+export async function writeFilesAtomic(files: readonly AtomicFile[], options: AtomicWriteOptions = {}): Promise<void> {
+  for (const f of files) assertWritableTarget(f.target, options.inputs);
+  for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.target))))) await removeStaleTemps(dir);
+  const temps: string[] = [];
+  try {
+    for (const f of files) temps.push(await writeTemp(f.target, f.data));
+    for (let i = 0; i < files.length; i++) {
+      await fs.rename(temps[i], files[i].target).catch((e) => {
+        throw writeError(files[i].target, e);
+      });
+      temps[i] = '';
+    }
+  } finally {
+    for (const t of temps) if (t) await fs.unlink(t).catch(() => undefined);
+  }
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeFilesAtomic([{ target, data }], options);
 }

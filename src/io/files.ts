@@ -4,10 +4,10 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { FileFormatError } from '../errors';
+import { AmctError, FileFormatError } from '../errors';
 import type { Graph } from '../ir';
 import { checkModelJson, graphFromArtifacts, graphToArtifacts } from './artifacts';
-import { assertNotInput, writeFileAtomic } from './atomic';
+import { assertWritableTarget, writeFileAtomic, writeFilesAtomic } from './atomic';
 import { decodeGraphDef, encodeGraphDef } from './graphdef';
 
 export interface SaveOptions {
@@ -46,12 +46,26 @@ async function readFile(file: string, missingCode: 'FILE_NOT_FOUND' | 'WEIGHTS_M
   }
 }
 
-/** Reads a frozen GraphDef (.pb) or a TensorFlow.js graph model (model.json + shards). */
+/**
+ * Reads a frozen GraphDef (.pb) or a TensorFlow.js graph model (model.json + shards), and
+ * checks it the way Graph.validate() does (every input produced, no cycle), so a broken
+ * file is reported at load, naming the file and node, rather than at first use.
+ */
 export async function loadGraph(file: string): Promise<Graph> {
+  const graph = await readGraph(file);
+  checkLoaded(graph, file);
+  return graph;
+}
+
+async function readGraph(file: string): Promise<Graph> {
   const format = formatOf(file);
   const abs = path.resolve(file);
   if (format === 'pb') {
-    const graph = decodeGraphDef(await readFile(file), { file });
+    const bytes = await readFile(file);
+    if (bytes.length === 0) {
+      throw new FileFormatError('PROTOBUF_MALFORMED', `${file} is empty (0 bytes), not a GraphDef`, { file, hint: 'the file was truncated or never written; export the model again' });
+    }
+    const graph = decodeGraphDef(bytes, { file });
     graph.meta.sourceFiles = [abs];
     return graph;
   }
@@ -69,6 +83,27 @@ export async function loadGraph(file: string): Promise<Graph> {
   return graph;
 }
 
+function checkLoaded(graph: Graph, file: string): void {
+  if (graph.size === 0) {
+    throw new FileFormatError('INVALID_GRAPH', `${file} holds a graph with no nodes`, { file, hint: 'the file is truncated or is not a model; export the model again' });
+  }
+  try {
+    graph.validate();
+  } catch (e) {
+    if (!(e instanceof AmctError)) throw e;
+    throw new FileFormatError(e.code, e.detail, { file, node: e.node, hint: e.hint ?? 'the graph is inconsistent; export the model again', cause: e });
+  }
+}
+
+/** tfjs writes manifest paths URL-encoded (`my%20shard.bin`); a name that is not valid encoding is taken as it is. */
+function decodeShardName(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
 function shardPaths(modelJson: Record<string, unknown>, file: string): string[] {
   const manifest = modelJson.weightsManifest;
   if (manifest === undefined) return [];
@@ -80,7 +115,7 @@ function shardPaths(modelJson: Record<string, unknown>, file: string): string[] 
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
         throw new FileFormatError('UNSUPPORTED_FORMAT', `weight shard ${p} is a URL`, { file, hint: 'download the shards next to model.json and list them by file name' });
       }
-      return path.resolve(path.dirname(file), p);
+      return path.resolve(path.dirname(file), decodeShardName(p));
     });
   });
 }
@@ -99,13 +134,13 @@ export async function saveGraph(graph: Graph, file: string, options: SaveOptions
   const format = formatOf(file);
   const inputs = [...(options.inputs ?? []), ...(graph.meta.sourceFiles ?? [])];
   if (format === 'pb') {
-    assertNotInput(file, inputs);
+    assertWritableTarget(file, inputs);
     await writeFileAtomic(file, withFile(() => encodeGraphDef(graph), file), { inputs });
     return;
   }
   const shard = path.join(path.dirname(file), shardNameFor(file));
-  assertNotInput(file, inputs);
-  assertNotInput(shard, inputs);
+  assertWritableTarget(file, inputs);
+  assertWritableTarget(shard, inputs);
   const artifacts = withFile(() => graphToArtifacts(graph), file);
   const { modelTopology, weightSpecs, weightData, format: fmt, generatedBy, convertedBy, ...extras } = artifacts;
   const modelJson = {
@@ -116,8 +151,8 @@ export async function saveGraph(graph: Graph, file: string, options: SaveOptions
     modelTopology,
     weightsManifest: [{ paths: [path.basename(shard)], weights: weightSpecs }],
   };
-  await writeFileAtomic(shard, new Uint8Array(weightData), { inputs });
-  await writeFileAtomic(file, JSON.stringify(modelJson), { inputs });
+  // Both checked before either is written; the shard is renamed first, so a reader never sees a model.json without weights.
+  await writeFilesAtomic([{ target: shard, data: new Uint8Array(weightData) }, { target: file, data: JSON.stringify(modelJson) }], { inputs });
 }
 
 /** Adds the output file to encoding errors, which only know the node. */

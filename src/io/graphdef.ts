@@ -15,7 +15,7 @@ import { libraryJsonToBytes } from './schema';
 import { DEFAULT_LIMITS, tensorSizeHint } from './tensor-codec';
 import type { DecodeLimits } from './tensor-codec';
 
-export interface DecodeOptions extends Partial<DecodeLimits> {
+export interface DecodeOptions extends Partial<Omit<DecodeLimits, 'node' | 'file'>> {
   /** Named in errors. */
   file?: string;
 }
@@ -52,7 +52,11 @@ export function decodeGraphDef(bytes: Uint8Array, fileOrOptions?: string | Decod
 
 /** A decoded (or, for model.json, fromObject-built) GraphDef message as a Graph. */
 export function graphFromMessage(message: PbGraphDef, opts: DecodeOptions = {}): Graph {
-  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...(opts.maxTensorBytes !== undefined ? { maxTensorBytes: opts.maxTensorBytes } : {}) };
+  const limits: DecodeLimits = {
+    maxTensorBytes: opts.maxTensorBytes ?? DEFAULT_LIMITS.maxTensorBytes,
+    maxExpandedBytes: opts.maxExpandedBytes ?? DEFAULT_LIMITS.maxExpandedBytes,
+    file: opts.file,
+  };
   const nodes = (message.node ?? []).map((n, i) => nodeFromMessageChecked(n, limits, opts.file, i));
   const meta: GraphMeta = {};
   if (message.version) meta.version = message.version;
@@ -70,7 +74,7 @@ export function graphFromMessage(message: PbGraphDef, opts: DecodeOptions = {}):
 
 function nodeFromMessageChecked(m: PbNodeDef, limits: DecodeLimits, file: string | undefined, index: number): NodeDef {
   try {
-    return nodeFromMessage(m, limits);
+    return nodeFromMessage(m, { ...limits, node: m.name || undefined });
   } catch (e) {
     if (!(e instanceof CodecError)) throw e; // a bug in amct-ts, not bad input: let it surface as is
     const name = m.name || undefined;
@@ -105,7 +109,27 @@ function versionsFromMessage(m: PbVersionDef): VersionDef {
 /** Encodes a graph as a GraphDef in TensorFlow's deterministic field order. */
 export function encodeGraphDef(graph: Graph): Uint8Array {
   const nodes = graph.nodes();
-  return encodeMessage('GraphDef', graphToMessage(nodes, graph.meta), sizeHint(nodes, graph.meta));
+  const message = graphToMessage(nodes, graph.meta);
+  try {
+    return encodeMessage('GraphDef', message, sizeHint(nodes, graph.meta));
+  } catch (e) {
+    // protobufjs fails on a value of the wrong shape (read from a hostile model.json); name the node.
+    const bad = message.node?.find((n) => !encodes('NodeDef', n));
+    throw new FileFormatError('PROTOBUF_MALFORMED', `cannot encode ${bad ? `node ${bad.name}` : 'the graph'}: ${(e as Error).message}`, {
+      node: bad?.name,
+      hint: 'an attribute holds a value of the wrong type (the model.json it came from is malformed); re-convert the model',
+      cause: e,
+    });
+  }
+}
+
+function encodes(type: string, message: object): boolean {
+  try {
+    encodeMessage(type, message);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

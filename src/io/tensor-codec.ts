@@ -10,7 +10,7 @@ import { allocData, contentBytesPerElement, isKnownDtype, VALUE_PROPS, valueFiel
 import type { ValueField, ValueProp } from './dtype-fields';
 import { CodecError, int64FromPb, keptFields, unknowns } from './pb';
 import type { PbDim, PbShape, PbTensor } from './pb';
-import { readValues, tailRepeats, writeValues } from './tensor-values';
+import { pendingValues, readValues, tailRepeats, writeValues } from './tensor-values';
 
 // Tensor bytes are copied as-is between the file and typed arrays (TF writes little-endian).
 if (os.endianness() !== 'LE') throw new Error('amct-ts io: big-endian hosts are not supported');
@@ -21,9 +21,19 @@ const MAX_RANK = 254;
 export interface DecodeLimits {
   /** Largest tensor, in bytes once expanded, that decoding will allocate. */
   maxTensorBytes: number;
+  /**
+   * Largest tensor, in bytes, that a few stored values may be repeated out to (TensorFlow
+   * stores a zero tensor as `float_val: 0` plus its shape). Such tensors are expanded
+   * only when their values are first read; beyond this, reading them is a typed error.
+   */
+  maxExpandedBytes: number;
+  /** The node being decoded, named in errors of lazily expanded tensors. */
+  node?: string;
+  /** The file being decoded, named in those errors too. */
+  file?: string;
 }
 
-export const DEFAULT_LIMITS: DecodeLimits = { maxTensorBytes: 2 ** 30 };
+export const DEFAULT_LIMITS: DecodeLimits = { maxTensorBytes: 2 ** 30, maxExpandedBytes: 64 * 2 ** 20 };
 
 export function shapeFromMessage(m: PbShape | null | undefined): TensorShape {
   const dimList = m?.dim ?? [];
@@ -67,15 +77,17 @@ export function tensorFromMessage(m: PbTensor, limits: DecodeLimits = DEFAULT_LI
   const vf = valueFieldFor(dtype);
   // Resource, variant, float8, int4 ...: the values are kept whole, unread.
   if (!vf) return withOpaque(t, m, VALUE_PROPS);
-  const count = checkedCount(dtype, shape, vf, limits);
+  const count = checkedCount(dtype, shape, vf);
   const content = m.tensorContent;
   if (vf.kind !== 'bytes' && content && content.length > 0) {
     // TensorFlow reads tensor_content first and ignores any typed values beside it.
+    checkSize(dtype, shape, vf, count, limits.maxTensorBytes);
     t.data = fromContent(dtype, content, count);
     t.encoding = { kind: 'content' };
     return withOpaque(t, m, ALL_BUT.get('tensorContent')!);
   }
-  t.encoding = { kind: 'values', storedCount: readValues(vf, m[vf.prop], count, t) };
+  // No size check here: stored values are bounded by the file, repeated ones are expanded lazily within maxExpandedBytes.
+  t.encoding = { kind: 'values', storedCount: readValues(vf, m[vf.prop], count, t, limits) };
   return withOpaque(t, m, ALL_BUT.get(vf.prop)!);
 }
 
@@ -89,15 +101,22 @@ function withOpaque(t: TensorValue, m: PbTensor, props: readonly ValueProp[]): T
   return t;
 }
 
-function checkedCount(dtype: DataType, shape: TensorShape, vf: ValueField, limits: DecodeLimits): number {
+function checkedCount(dtype: DataType, shape: TensorShape, vf: ValueField): number {
   if (shape.unknownRank) throw new CodecError('a tensor value cannot have an unknown rank');
   for (const d of shape.dims) if (d < 0) throw new CodecError(`a tensor value has negative dimension ${d} in shape [${shape.dims}]`);
   const count = numElements(shape);
-  const bytes = count * vf.perElement * (contentBytesPerElement(dtype) ?? 8);
-  if (!Number.isSafeInteger(count) || bytes > limits.maxTensorBytes) {
-    throw new CodecError(`tensor of shape [${shape.dims}] ${dtypeName(dtype)} would need ${bytes} bytes, over the ${limits.maxTensorBytes}-byte limit`);
-  }
+  if (!Number.isSafeInteger(count * vf.perElement * 8)) throw new CodecError(`tensor of shape [${shape.dims}] ${dtypeName(dtype)} claims ${count} elements, more than any tensor can hold`);
   return count;
+}
+
+/** Bytes the tensor takes expanded. */
+export function expandedBytes(dtype: DataType, count: number, vf: ValueField): number {
+  return count * vf.perElement * (contentBytesPerElement(dtype) ?? 8);
+}
+
+function checkSize(dtype: DataType, shape: TensorShape, vf: ValueField, count: number, limit: number): void {
+  const bytes = expandedBytes(dtype, count, vf);
+  if (bytes > limit) throw new CodecError(`tensor of shape [${shape.dims}] ${dtypeName(dtype)} would need ${bytes} bytes, over the ${limit}-byte limit`);
 }
 
 /** One copy of tensor_content (a view into the file) into a fresh, aligned typed array. */
@@ -126,7 +145,8 @@ export function tensorToMessage(t: TensorValue): PbTensor {
 /** About the bytes `t` takes encoded: all of `data` as tensor_content, or its stored values (≤ 10 bytes each). */
 export function tensorSizeHint(t: TensorValue): number {
   const enc = t.encoding;
-  let n = 32 + (t.opaque?.length ?? 0) + (enc?.kind === 'values' ? Math.min(t.data.byteLength, enc.storedCount * 10) : t.data.byteLength);
+  const lazy = pendingValues(t);
+  let n = 32 + (t.opaque?.length ?? 0) + (lazy ? lazy.byteLength : enc?.kind === 'values' ? Math.min(t.data.byteLength, enc.storedCount * 10) : t.data.byteLength);
   for (const s of t.strings ?? []) n += s.length + 2;
   return n;
 }
@@ -140,6 +160,12 @@ function setValues(m: PbTensor, t: TensorValue, vf: ValueField): void {
     if (strings.length !== count) throw new CodecError(`DT_STRING tensor of shape [${t.shape.dims}] has ${strings.length} strings`, 'INVALID_GRAPH');
     const stored = t.encoding?.kind === 'values' && tailRepeats(t, vf, t.encoding.storedCount) ? t.encoding.storedCount : count;
     if (stored > 0) m.stringVal = strings.slice(0, stored);
+    return;
+  }
+  const lazy = pendingValues(t);
+  if (lazy) {
+    // Never expanded: its stored values are what the file had, written back as they were.
+    writeValues(m, vf, lazy, lazy.length);
     return;
   }
   const values = count * vf.perElement;

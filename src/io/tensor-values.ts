@@ -6,6 +6,7 @@
 import type { TensorData, TensorValue } from '../ir';
 import { allocData } from './dtype-fields';
 import type { ValueField } from './dtype-fields';
+import { FileFormatError } from '../errors';
 import { bigintFromPb, CodecError, int64ToPb } from './pb';
 import type { PbInt64, PbTensor } from './pb';
 
@@ -13,10 +14,15 @@ import type { PbInt64, PbTensor } from './pb';
  * Puts the values protobufjs decoded into `t.data` (or `t.strings`), expanded to `count`
  * elements; returns how many values were stored.
  */
-export function readValues(vf: ValueField, stored: ArrayLike<unknown> | undefined, count: number, t: TensorValue): number {
+export function readValues(vf: ValueField, stored: ArrayLike<unknown> | undefined, count: number, t: TensorValue, limits?: LazyLimits): number {
   const values = stored ?? [];
   const total = count * vf.perElement;
   checkStored(values.length, total);
+  if (limits && vf.kind !== 'bytes' && values.length < total && total * bytesPer(t, vf) > EAGER_BYTES) {
+    if (values.length % vf.perElement !== 0) throw new CodecError('complex tensor values must come in (real, imaginary) pairs');
+    expandLater(t, vf, values, total, limits);
+    return values.length;
+  }
   if (vf.kind === 'bytes') {
     // Copies: protobufjs hands out views into the file, which can then be freed.
     const strings = Array.from(values as ArrayLike<Uint8Array>, (s) => new Uint8Array(s));
@@ -26,6 +32,11 @@ export function readValues(vf: ValueField, stored: ArrayLike<unknown> | undefine
     return values.length;
   }
   if (values.length % vf.perElement !== 0) throw new CodecError('complex tensor values must come in (real, imaginary) pairs');
+  t.data = expand(t, vf, values, total);
+  return values.length;
+}
+
+function expand(t: TensorValue, vf: ValueField, values: ArrayLike<unknown>, total: number): TensorData {
   const data = allocData(t.dtype, total);
   if (vf.kind === 'i64' || vf.kind === 'u64') {
     const big = data as BigInt64Array | BigUint64Array;
@@ -35,8 +46,66 @@ export function readValues(vf: ValueField, stored: ArrayLike<unknown> | undefine
     (data as Float32Array).set(values as ArrayLike<number>);
   }
   fillTail(data, values.length, vf.perElement);
-  t.data = data;
-  return values.length;
+  return data;
+}
+
+/** Tensors smaller than this are expanded at once; larger ones with repeated values when first read. */
+const EAGER_BYTES = 1 << 20;
+
+export interface LazyLimits {
+  maxExpandedBytes: number;
+  node?: string;
+  file?: string;
+}
+
+function bytesPer(t: TensorValue, vf: ValueField): number {
+  return vf.kind === 'i64' || vf.kind === 'u64' ? 8 : allocData(t.dtype, 0).BYTES_PER_ELEMENT;
+}
+
+/** Stored values of tensors not expanded yet (their `data` is a getter until first read). */
+const pending = new WeakMap<TensorValue, TensorData>();
+
+/** The stored values of a tensor whose `data` was never read, else undefined. */
+export function pendingValues(t: TensorValue): TensorData | undefined {
+  return pending.get(t);
+}
+
+/**
+ * A Const whose shape claims far more elements than it stores (a few bytes of float_val
+ * can claim billions) is expanded only when its values are needed, and only within
+ * `maxExpandedBytes`: beyond that, reading `data` throws a FileFormatError naming the node
+ * and the claimed size. Loading, validating and saving never read it.
+ */
+function expandLater(t: TensorValue, vf: ValueField, values: ArrayLike<unknown>, total: number, limits: LazyLimits): void {
+  const stored = expand(t, vf, values, values.length); // a copy: the file's buffer can be freed
+  pending.set(t, stored);
+  const bytes = total * bytesPer(t, vf);
+  Object.defineProperty(t, 'data', {
+    configurable: true,
+    enumerable: true,
+    get(this: TensorValue): TensorData {
+      if (bytes > limits.maxExpandedBytes) {
+        throw new FileFormatError('TENSOR_TOO_LARGE', `the constant tensor of shape [${t.shape.dims}] claims ${total} elements (${bytes} bytes) from ${values.length} stored values, over the ${limits.maxExpandedBytes}-byte limit for repeated values`, {
+          file: limits.file,
+          node: limits.node,
+          hint: 'the file is corrupt or hostile; re-export the model (a genuine tensor this large can be read with decodeGraphDef(bytes, { maxExpandedBytes }))',
+        });
+      }
+      const data = allocData(t.dtype, total);
+      data.set(stored as never);
+      fillTail(data, stored.length, vf.perElement);
+      settle(this, data);
+      return data;
+    },
+    set(this: TensorValue, data: TensorData) {
+      settle(this, data);
+    },
+  });
+}
+
+function settle(t: TensorValue, data: TensorData): void {
+  pending.delete(t);
+  Object.defineProperty(t, 'data', { value: data, writable: true, enumerable: true, configurable: true });
 }
 
 function checkStored(stored: number, total: number): void {

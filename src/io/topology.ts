@@ -56,7 +56,7 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
   const nodes = topology.node.map((n, i) => {
     const node = checkNodeJson(n, i, ctx);
     json.set(node.name as string, node);
-    if (!weightNodes.has(node.name as string) || node.attr?.value?.tensor === undefined) return node;
+    if (!weightNodes.has(node.name as string) || node.attr?.value?.tensor == null) return node;
     const tensor = node.attr.value.tensor;
     return { ...node, attr: { ...node.attr, value: { tensor: { dtype: tensor.dtype } } } };
   });
@@ -67,6 +67,7 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
   } catch (e) {
     throw malformed(`modelTopology does not match the GraphDef schema: ${(e as Error).message}`, { ...ctx, cause: e });
   }
+  checkEncodes(message, ctx);
   let graph: Graph;
   try {
     graph = graphFromMessage(message, { file: ctx.file });
@@ -77,6 +78,28 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
   }
   if (library !== undefined) graph.meta.library = { json: structuredClone(library), raw: libraryRaw(library, ctx) };
   return { graph, json };
+}
+
+/**
+ * fromObject lets some values of the wrong type through (an object where bytes belong)
+ * that encoding then trips on; found here, at load, with the node named, rather than
+ * when the graph is saved. The topology holds no weights, so this encode is cheap.
+ */
+function checkEncodes(message: PbGraphDef, ctx: ErrorContext): void {
+  const fails = (type: string, m: object): string | undefined => {
+    try {
+      messageType(type).encode(m).finish();
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  if (fails('GraphDef', message) === undefined) return;
+  for (const node of message.node ?? []) {
+    const why = fails('NodeDef', node);
+    if (why !== undefined) throw malformed(`node ${node.name} has an attribute value of the wrong type (${why})`, { ...ctx, node: node.name });
+  }
+  throw malformed('modelTopology holds a value of the wrong type outside its nodes', ctx);
 }
 
 function libraryRaw(library: unknown, ctx: ErrorContext): Uint8Array {
@@ -93,8 +116,20 @@ export function nodesToTopology(nodes: readonly NodeDef[], meta: GraphMeta): Rec
   const message = graphToMessage(nodes, { versions: meta.versions, version: meta.version });
   const topology = messageType('GraphDef').toObject(message as protobuf.Message, JSON_OPTIONS) as Record<string, unknown>;
   for (const node of (topology.node ?? []) as JsonNode[]) for (const a of Object.values(node.attr ?? {})) shortenFloats(a);
-  if (meta.library) topology.library = meta.library.json ?? (meta.library.raw ? libraryBytesToJson(meta.library.raw) : {});
+  if (meta.library) topology.library = meta.library.json ?? (meta.library.raw ? libraryJson(meta.library.raw) : {});
   return topology;
+}
+
+/** The library read from a .pb, as model.json holds it; its bytes were kept unread, so they may be malformed. */
+function libraryJson(raw: Uint8Array): Record<string, unknown> {
+  try {
+    return libraryBytesToJson(raw);
+  } catch (e) {
+    throw new FileFormatError('PROTOBUF_MALFORMED', `the graph's function library (GraphDef.library) is malformed and cannot be written as model.json: ${(e as Error).message}`, {
+      hint: 'the .pb it came from is corrupt; re-export the model, or save the graph as .pb (which keeps the library bytes as they were)',
+      cause: e,
+    });
+  }
 }
 
 /** The shortest decimal that reads back as the same float32, as TensorFlow's JSON writer prints floats. */
@@ -114,10 +149,15 @@ function shortenFloats(a: JsonAttr): void {
   if (Array.isArray(list?.f)) list!.f = list!.f.map((v) => (typeof v === 'number' ? shortestFloat32(v) : v));
 }
 
-/** Dims of a JSON tensorShape, or undefined when the JSON gives none. */
-export function jsonShapeDims(t: JsonTensor | undefined): number[] | undefined {
+/** Dims of a JSON tensorShape, or undefined when the JSON gives none; a malformed shape is MODEL_JSON_MALFORMED naming the node. */
+export function jsonShapeDims(t: JsonTensor | undefined, ctx: ErrorContext = {}): number[] | undefined {
   if (!t?.tensorShape) return undefined;
-  return (t.tensorShape.dim ?? []).map((d) => Number(d.size ?? 0));
+  const dim = (t.tensorShape as { dim?: unknown }).dim ?? [];
+  const dims = Array.isArray(dim) ? dim.map((d) => (d !== null && typeof d === 'object' ? Number((d as { size?: unknown }).size ?? 0) : NaN)) : undefined;
+  if (!dims || !dims.every((d) => Number.isSafeInteger(d) && d >= -1)) {
+    throw malformed(`the tensorShape of node ${ctx.node ?? '?'} is not a list of dimensions ({ "size": n })`, ctx);
+  }
+  return dims;
 }
 
 /** Does a JSON tensor carry its values inline (tensorContent or a typed *Val list)? */

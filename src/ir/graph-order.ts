@@ -10,47 +10,48 @@ import { parseTensorName } from './tensor-name';
  */
 const LOOP_BACK_EDGE_OPS = new Set(['NextIteration', 'RefNextIteration']);
 
-/** The nodes `node` must come after: its data and control inputs, minus loop back edges. */
-function forwardDeps(graph: Graph, node: NodeDef): Set<string> {
-  const deps = new Set<string>();
-  for (const input of node.inputs) {
-    const producer = parseTensorName(input).node;
-    const p = graph.node(producer);
-    if (p && LOOP_BACK_EDGE_OPS.has(p.op) && (node.op === 'Merge' || node.op === 'RefMerge')) continue;
-    deps.add(producer);
-  }
-  for (const c of node.controlInputs) deps.add(c);
-  return deps;
-}
+const isMerge = (op: string) => op === 'Merge' || op === 'RefMerge';
 
 /**
  * Nodes so that every node comes after its inputs (Kahn's algorithm, stable in GraphDef
- * order). A cycle is a GraphError naming the nodes on it.
+ * order). A cycle is a GraphError naming the nodes on it; so is an input no node
+ * produces (it can never be ready). Linear in nodes + edges, on integer indices: a
+ * chain of 100,000 nodes takes no more per node than one of 1,000.
  */
 export function topologicalOrder(graph: Graph): NodeDef[] {
   const nodes = graph.nodes();
-  const deps = new Map(nodes.map((n) => [n.name, forwardDeps(graph, n)]));
-  const dependents = new Map<string, string[]>();
-  for (const [name, ds] of deps) for (const d of ds) (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(name);
-  const pending = new Map(nodes.map((n) => [n.name, deps.get(n.name)!.size]));
-  const ready = nodes.filter((n) => pending.get(n.name) === 0).map((n) => n.name);
-  const order: NodeDef[] = [];
-  for (let head = 0; head < ready.length; head++) {
-    order.push(graph.getNode(ready[head]));
-    for (const reader of dependents.get(ready[head]) ?? []) {
-      const left = pending.get(reader)! - 1;
-      pending.set(reader, left);
-      if (left === 0) ready.push(reader);
+  const index = new Map<string, number>();
+  nodes.forEach((n, i) => index.set(n.name, i));
+  const pending = new Int32Array(nodes.length);
+  const readers: (number[] | undefined)[] = new Array(nodes.length);
+  const dependOn = (reader: number, producer: string) => {
+    const p = index.get(producer);
+    pending[reader]++; // a missing producer is never ready: reported below with the cycle nodes
+    if (p !== undefined) (readers[p] ??= []).push(reader);
+  };
+  nodes.forEach((node, i) => {
+    for (const input of node.inputs) {
+      const producer = parseTensorName(input).node;
+      // Back edges of TF1 while loops (NextIteration into Merge) are not dataflow cycles.
+      if (isMerge(node.op) && LOOP_BACK_EDGE_OPS.has(graph.node(producer)?.op ?? '')) continue;
+      dependOn(i, producer);
     }
+    for (const c of node.controlInputs) dependOn(i, c);
+  });
+  const queue = new Int32Array(nodes.length);
+  let tail = 0;
+  for (let i = 0; i < nodes.length; i++) if (pending[i] === 0) queue[tail++] = i;
+  for (let head = 0; head < tail; head++) {
+    for (const r of readers[queue[head]] ?? []) if (--pending[r] === 0) queue[tail++] = r;
   }
-  if (order.length !== nodes.length) {
-    const stuck = [...pending].filter(([, c]) => c > 0).map(([n]) => n);
+  if (tail !== nodes.length) {
+    const stuck = nodes.filter((_, i) => pending[i] > 0).map((n) => n.name);
     throw new GraphError('GRAPH_CYCLE', `the graph has a cycle through ${stuck.slice(0, 10).join(', ')}${stuck.length > 10 ? ', ...' : ''}`, {
       node: stuck[0],
       hint: 'a frozen inference graph must be acyclic (only NextIteration may close a loop)',
     });
   }
-  return order;
+  return Array.from(queue, (i) => nodes[i]);
 }
 
 /** Throws a GraphError for the first problem: dangling inputs, then cycles (names are unique by construction). */
@@ -66,7 +67,10 @@ export function validateGraph(graph: Graph): void {
     }
     for (const c of n.controlInputs) {
       if (!graph.has(c)) {
-        throw new GraphError('DANGLING_INPUT', `node ${n.name} has control input ^${c}, which does not exist`, { node: n.name });
+        throw new GraphError('DANGLING_INPUT', `node ${n.name} has control input ^${c}, which does not exist`, {
+          node: n.name,
+          hint: 'the graph is incomplete; re-export it, or check that every input node was kept',
+        });
       }
     }
   }

@@ -8,10 +8,12 @@ import { DataType, dtypeName } from '../ir';
 import type { Graph, NodeDef } from '../ir';
 import { isConstTensor, isFloat32, resolveConst } from './graph-utils';
 import type { LayerCandidate } from './layer-types';
+import { checkArity } from './arity';
 import { LAYOUTS, OP_TABLE } from './op-table';
 import type { OpRow, WeightLayout, WeightSpec } from './op-table';
 
 export function findLayers(graph: Graph): LayerCandidate[] {
+  checkArity(graph);
   const out: LayerCandidate[] = [];
   for (const node of graph.nodes()) {
     const row = OP_TABLE.get(node.op);

@@ -6,6 +6,7 @@
  * 2. With do_fusion, the fusions run until none applies any more, because one can enable
  *    another (conv → Mul → Add becomes conv → Add once the Mul folds, then conv → BiasAdd).
  */
+import { checkArity } from './arity';
 import type { Graph } from '../ir';
 import { log } from '../log';
 import { addToBias } from './add-to-bias';
@@ -47,6 +48,7 @@ const MAX_ROUNDS = 16;
 /** Rewrites `graph` in place and says what it did. */
 export function prepareGraph(graph: Graph, options: PrepareOptions = {}): PrepareReport {
   const doFusion = options.doFusion ?? true;
+  checkArity(graph);
   const ctx = newContext(options.skipFusionLayers ?? []);
   const passes = UNFUSE_PASSES.map((p) => p.run(graph, ctx));
   if (doFusion) passes.push(...runToFixpoint(graph, FUSION_PASSES, ctx));

@@ -51,7 +51,7 @@ export function ascendWeightQuant(
     return y;
   }
   if (shape === undefined || channelAxis === undefined) {
-    throw new QuantizeError('INVALID_ARGUMENT', 'Per-channel offset_w needs the weight shape and channel axis');
+    throw new QuantizeError('INVALID_ARGUMENT', 'Per-channel offset_w needs the weight shape and channel axis', { hint: 'give offset_w one value per output channel of a layer with a constant weight, or a single 0' });
   }
   const layout = channelLayout(shape, channelAxis, 'weight');
   checkLength(x.length, layout, 'weight');
@@ -99,7 +99,7 @@ export function ascendDequant(
   const ksize = options.ksize ?? [1, 1];
   const k = ksize.reduce((a, b) => a * b, 1);
   if (!Number.isInteger(k) || k < 1) {
-    throw new QuantizeError('INVALID_ARGUMENT', `ksize [${ksize.join(', ')}] must hold positive integers`);
+    throw new QuantizeError('INVALID_ARGUMENT', `ksize [${ksize.join(', ')}] must hold positive integers`, { hint: 'the pooling node has a malformed ksize attribute; re-export the model' });
   }
   const layout = channelLayout(shape, options.channelAxis ?? -1, 'AscendDequant input');
   checkLength(x.length, layout, 'AscendDequant input');

@@ -30,14 +30,14 @@ export function elementCount(shape: readonly number[]): number {
 export function channelLayout(shape: readonly number[], axis: number | undefined, what = 'tensor'): ChannelLayout {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new QuantizeError('INVALID_ARGUMENT', `Shape [${shape.join(', ')}] of ${what} has an invalid dimension`);
+      throw new QuantizeError('INVALID_ARGUMENT', `Shape [${shape.join(', ')}] of ${what} has an invalid dimension`, { hint: 'the weight Const has a malformed shape; re-export the model' });
     }
   }
   const size = elementCount(shape);
   if (axis === undefined) return { channels: 1, inner: size, size };
   const a = axis < 0 ? axis + shape.length : axis;
   if (!Number.isInteger(a) || a < 0 || a >= shape.length) {
-    throw new QuantizeError('INVALID_ARGUMENT', `Channel axis ${axis} is out of range for ${what} of shape [${shape.join(', ')}]`);
+    throw new QuantizeError('INVALID_ARGUMENT', `Channel axis ${axis} is out of range for ${what} of shape [${shape.join(', ')}]`, { hint: 'the weight does not have the rank its op needs; re-export the model' });
   }
   return { channels: shape[a], inner: elementCount(shape.slice(a + 1)), size };
 }
@@ -50,7 +50,7 @@ export function channelOf(i: number, inner: number, channels: number): number {
 /** Checks that `data.length` matches the shape's element count. */
 export function checkLength(length: number, layout: ChannelLayout, what = 'tensor'): void {
   if (length !== layout.size) {
-    throw new QuantizeError('INVALID_ARGUMENT', `${what} has ${length} elements but its shape holds ${layout.size}`);
+    throw new QuantizeError('INVALID_ARGUMENT', `${what} has ${length} elements but its shape holds ${layout.size}`, { hint: 'the weight Const is inconsistent; re-export the model' });
   }
 }
 
@@ -64,6 +64,7 @@ export function paramStride(paramLength: number, layout: ChannelLayout, what: st
   throw new QuantizeError(
     'INVALID_ARGUMENT',
     `${what} has ${paramLength} values; expected 1 or ${layout.channels} (one per channel)`,
+    { hint: 'the record does not fit this layer; regenerate it with the calibration (or fix it by hand for convert_model)' },
   );
 }
 
@@ -74,7 +75,7 @@ export function paramStride(paramLength: number, layout: ChannelLayout, what: st
  */
 export function expandDepthwiseScale(scaleW: Float32Array, multiplier: number): Float32Array {
   if (!Number.isInteger(multiplier) || multiplier < 1) {
-    throw new QuantizeError('INVALID_ARGUMENT', `Depthwise channel multiplier ${multiplier} must be a positive integer`);
+    throw new QuantizeError('INVALID_ARGUMENT', `Depthwise channel multiplier ${multiplier} must be a positive integer`, { hint: 'the depthwise filter has a malformed shape; re-export the model' });
   }
   const out = new Float32Array(scaleW.length * multiplier);
   for (let c = 0; c < scaleW.length; c++) out.fill(scaleW[c], c * multiplier, (c + 1) * multiplier);

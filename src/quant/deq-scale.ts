@@ -21,13 +21,13 @@ export interface DeqScaleFields {
 function pick(v: number | ArrayLike<number>, c: number, n: number, what: string): number {
   if (typeof v === 'number') return v;
   if (v.length === 1) return v[0];
-  if (v.length !== n) throw new QuantizeError('INVALID_ARGUMENT', `${what} has ${v.length} values; expected 1 or ${n}`);
+  if (v.length !== n) throw new QuantizeError('INVALID_ARGUMENT', `${what} has ${v.length} values; expected 1 or ${n}`, { hint: 'the record does not fit this layer; regenerate it with the calibration (or fix it by hand for convert_model)' });
   return v[c];
 }
 
 function checkField(value: number, lo: number, hi: number, what: string): void {
   if (!Number.isInteger(value) || value < lo || value > hi) {
-    throw new QuantizeError('INVALID_ARGUMENT', `${what} = ${value} must be an integer in [${lo}, ${hi}]`);
+    throw new QuantizeError('INVALID_ARGUMENT', `${what} = ${value} must be an integer in [${lo}, ${hi}]`, { hint: 'the record does not fit this layer; regenerate it with the calibration (or fix it by hand for convert_model)' });
   }
 }
 
@@ -43,7 +43,7 @@ export function packDeqScale(
   for (let c = 0; c < n; c++) {
     const product = f32(scaleD * scaleW[c]);
     if (!(product > 0) || !Number.isFinite(product)) {
-      throw new QuantizeError('INVALID_ARGUMENT', `deq_scale[${c}] = scale_d·scale_w = ${product} must be finite and > 0`);
+      throw new QuantizeError('INVALID_ARGUMENT', `deq_scale[${c}] = scale_d·scale_w = ${product} must be finite and > 0`, { hint: 'scale_d or scale_w is so small or large that their product leaves float32; check the record' });
     }
     const shift = pick(shiftN, c, n, 'shift_n');
     const offset = pick(offsetW, c, n, 'offset_w');

@@ -13,7 +13,7 @@ function checkScales(scales: ArrayLike<number>, what: string): void {
   for (let i = 0; i < scales.length; i++) {
     const s = scales[i];
     if (!(s > 0) || !Number.isFinite(s)) {
-      throw new QuantizeError('INVALID_ARGUMENT', `${what}[${i}] = ${s}; scales must be finite and > 0`);
+      throw new QuantizeError('INVALID_ARGUMENT', `${what}[${i}] = ${s}; scales must be finite and > 0`, { hint: 'the record does not fit this layer; regenerate it with the calibration (or fix it by hand for convert_model)' });
     }
   }
 }
@@ -57,7 +57,7 @@ export function quantizeBias(b: Float32Array, scaleD: number, scaleW: Float32Arr
     throw new QuantizeError(
       'INVALID_ARGUMENT',
       `scale_w has ${scaleW.length} values but the bias has ${b.length}; expected 1 or one per output channel`,
-      { layer },
+      { layer, hint: 'the record does not fit this layer; regenerate it with the calibration (or fix it by hand for convert_model)' },
     );
   }
   const out = new Int32Array(b.length);

@@ -31,7 +31,10 @@ export function toLayerRecord(raw: RawLayerRecord = {}): LayerRecord {
 /** The key of the record entry around a line, read from the text, to name the layer in a parse error. */
 function keyAround(text: string, line: number | undefined): string | undefined {
   if (line === undefined) return undefined;
-  const lines = fieldLines(text);
+  // Only the text up to the error line matters: the rest may be huge (or nested without end).
+  let end = 0;
+  for (let l = 0; l < line && end >= 0; l++) end = text.indexOf('\n', end + (l > 0 ? 1 : 0));
+  const lines = fieldLines(end < 0 ? text : text.slice(0, end));
   let keyLine: number | undefined;
   for (let i = 0; lines.has(`record[${i}]`) && lines.get(`record[${i}]`)! <= line; i++) keyLine = lines.get(`record[${i}].key[0]`);
   if (keyLine === undefined) return undefined;

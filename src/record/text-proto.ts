@@ -8,6 +8,14 @@
  */
 import * as protobuf from 'protobufjs/light';
 import * as textformat from 'protobufjs/ext/textformat';
+import { firstNonSimpleLine, parseSimpleTextProto } from './text-proto-fast';
+
+/**
+ * Deepest nesting a record or .cfg may have. Their schemas nest at most 4 levels; the
+ * parser and the line lookup recurse per level, so a file nested 40,000 deep would
+ * overflow the stack or take quadratic time. One linear scan refuses it first.
+ */
+export const MAX_TEXT_PROTO_DEPTH = 32;
 
 interface Token {
   kind: 'word' | 'string' | 'punct';
@@ -17,7 +25,10 @@ interface Token {
 
 const PUNCT = new Set(['{', '}', '<', '>', ':', '[', ']', ',', ';']);
 
-/** A tolerant tokenizer: enough of the text-format grammar to find where fields are. */
+const WORD = /[^\s#"'{}<>:[\],;]+/y;
+const SPACE = /[ \t\r\f\v]+/y;
+
+/** A tolerant tokenizer: enough of the text-format grammar to find where fields are. Linear: sticky regexes, no per-character slices. */
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let line = 1;
@@ -28,9 +39,8 @@ function tokenize(text: string): Token[] {
       line++;
       i++;
     } else if (ch === '#') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (/\s/.test(ch)) {
-      i++;
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
     } else if (ch === '"' || ch === "'") {
       const start = i++;
       while (i < text.length && text[i] !== ch && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
@@ -40,9 +50,19 @@ function tokenize(text: string): Token[] {
       tokens.push({ kind: 'punct', value: ch, line });
       i++;
     } else {
-      const start = i;
-      while (i < text.length && !/[\s#"'{}<>:[\],;]/.test(text[i])) i++;
-      tokens.push({ kind: 'word', value: text.slice(start, i), line });
+      SPACE.lastIndex = i;
+      if (SPACE.test(text)) {
+        i = SPACE.lastIndex;
+        continue;
+      }
+      WORD.lastIndex = i;
+      const m = WORD.exec(text);
+      if (!m) {
+        i++; // other white space (\u00a0 ...)
+        continue;
+      }
+      tokens.push({ kind: 'word', value: m[0], line });
+      i = WORD.lastIndex;
     }
   }
   return tokens;
@@ -50,6 +70,7 @@ function tokenize(text: string): Token[] {
 
 /** Decodes the common escapes; exotic ones only matter for line lookup, never for data. */
 function unquote(body: string): string {
+  if (!body.includes('\\')) return body;
   const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', "'": "'", '\\': '\\' };
   const bytes: number[] = [];
   for (let i = 0; i < body.length; i++) {
@@ -88,11 +109,15 @@ function nextPath(frame: Frame, name: string): string {
  * Elements of `field: [a, b]` lists are numbered like repeated occurrences.
  */
 export function fieldLines(text: string): Map<string, number> {
-  const tokens = tokenize(text);
+  // Past the depth limit the parser refuses the file anyway: tokenize only the text before it.
+  const deep = tooDeep(text);
+  const tokens = tokenize(deep ? text.slice(0, deep.offset) : text);
   const lines = new Map<string, number>();
   const stack: Frame[] = [{ prefix: '', counts: new Map(), close: '' }];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
+    // Paths grow with depth: past the limit the parser refuses the file anyway, and going on would be quadratic.
+    if (stack.length > MAX_TEXT_PROTO_DEPTH + 1) break;
     const frame = stack[stack.length - 1];
     if (t.kind === 'punct' && t.value === frame.close) {
       stack.pop();
@@ -163,6 +188,9 @@ function locate(type: protobuf.Type, text: string, message: string): number | un
     }
   };
   const lines = text.split('\n');
+  // Usually the error is on the first line the fast path could not take: two parses confirm it.
+  const hint = firstNonSimpleLine(type, text);
+  if (hint !== undefined && failsSame(lines.slice(0, hint).join('\n')) && (hint === 1 || !failsSame(lines.slice(0, hint - 1).join('\n')))) return hint;
   const starts = [...new Set([...fieldLines(text)].filter(([path]) => !path.includes('.')).map(([, line]) => line))].sort((a, b) => a - b);
   for (let k = 0; k < starts.length; k++) {
     const segment = lines.slice(starts[k] - 1, (starts[k + 1] ?? lines.length + 1) - 1);
@@ -196,11 +224,34 @@ function ownFields(value: unknown): unknown {
   return out;
 }
 
+/** Where nesting first goes deeper than MAX_TEXT_PROTO_DEPTH (line, and offset of the brace), skipping strings and comments. */
+function tooDeep(text: string): { line: number; offset: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 10) line++;
+    else if (ch === 35 /* # */) {
+      while (i + 1 < text.length && text.charCodeAt(i + 1) !== 10) i++;
+    } else if (ch === 34 || ch === 39 /* quotes */) {
+      while (i + 1 < text.length && text.charCodeAt(i + 1) !== ch && text.charCodeAt(i + 1) !== 10) i += text.charCodeAt(i + 1) === 92 ? 2 : 1;
+      i++;
+    } else if (ch === 123 || ch === 60 || ch === 91 /* { < [ */) {
+      if (++depth > MAX_TEXT_PROTO_DEPTH) return { line, offset: i };
+    } else if (ch === 125 || ch === 62 || ch === 93 /* } > ] */) depth--;
+  }
+  return undefined;
+}
+
 /** Parses text format with protobufjs; a failure comes back with its line when one exists. */
 export function parseTextProto(
   type: protobuf.Type,
   text: string,
 ): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure } {
+  const deep = tooDeep(text);
+  if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line } };
+  const simple = parseSimpleTextProto(type, text);
+  if (simple) return { ok: true, message: simple };
   try {
     return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown> };
   } catch (e) {

@@ -117,7 +117,7 @@ export function prepareFeeds(graph: Graph, feeds: Feeds): PreparedFeeds {
       const node = feedNode(graph, name);
       const key = `${node.name}:${parseTensorName(name).index}`;
       if (value instanceof tf.Tensor) {
-        if (value.isDisposed) throw new SessionError('INVALID_ARGUMENT', `feed "${name}" is a disposed tensor`, { node: node.name });
+        if (value.isDisposed) throw new SessionError('INVALID_ARGUMENT', `feed "${name}" is a disposed tensor`, { node: node.name, hint: 'feed a tensor that is still alive (dispose it after session.run returns)' });
         checkShape(node, name, value.shape);
         checkDtype(node, name, value.dtype);
         prepared.tensors[key] = value;

@@ -66,7 +66,7 @@ const hosts = new Map<number, KernelHost>();
  */
 export function registerKernel(opType: string, kernel: Kernel, options: KernelOptions = {}): void {
   if (typeof opType !== 'string' || !/^[A-Za-z_][A-Za-z0-9_>.-]*$/.test(opType)) {
-    throw new SessionError('INVALID_ARGUMENT', `"${opType}" is not a TensorFlow op type name`);
+    throw new SessionError('INVALID_ARGUMENT', `"${opType}" is not a TensorFlow op type name`, { hint: 'op type names are CamelCase identifiers such as "AscendQuant"' });
   }
   if (registry.has(opType)) {
     throw new SessionError('INVALID_ARGUMENT', `a kernel for op type ${opType} is already registered`, {
@@ -74,7 +74,7 @@ export function registerKernel(opType: string, kernel: Kernel, options: KernelOp
     });
   }
   if (tfjsConverterOps().has(opType)) {
-    throw new SessionError('INVALID_ARGUMENT', `op type ${opType} is run by TensorFlow.js itself and cannot get a custom kernel`);
+    throw new SessionError('INVALID_ARGUMENT', `op type ${opType} is run by TensorFlow.js itself and cannot get a custom kernel`, { hint: 'register kernels only for op types TensorFlow.js does not know' });
   }
   const registration: KernelRegistration = { opType, kernel, options: { ...options } };
   registry.set(opType, registration);

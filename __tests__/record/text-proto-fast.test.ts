@@ -1,0 +1,64 @@
+/**
+ * The fast path for simply written text protos gives exactly protobufjs's message, and
+ * leaves everything else to protobufjs (which reports errors with their line).
+ */
+import * as textformat from 'protobufjs/ext/textformat';
+import { amctConfigType } from '../../src/config/cfg-schema';
+import { formatRecord } from '../../src/record';
+import { scaleOffsetRecordType } from '../../src/record/schema';
+import { parseSimpleTextProto } from '../../src/record/text-proto-fast';
+import { rng } from '../helpers/random';
+
+/**
+ * protobufjs's message with only the fields present. It gives some absent repeated fields
+ * as empty lists (top level only); readers treat absent and empty alike (`?? []`).
+ */
+const own = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(own)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(Object.keys(v).filter((k) => !(Array.isArray((v as Record<string, unknown>)[k]) && ((v as Record<string, unknown[]>)[k]).length === 0)).map((k) => [k, own((v as Record<string, unknown>)[k])]))
+      : v;
+
+test('records as formatRecord writes them parse to protobufjs\'s message, every field included', () => {
+  const r = rng(11);
+  const records = Array.from({ length: 30 }, (_, i) => {
+    const n = 1 + Math.floor(r() * 40);
+    return {
+      key: `block_${i}/conv ${i}:0`,
+      scaleD: r() * 10 ** (Math.floor(r() * 20) - 10),
+      offsetD: Math.floor(r() * 256) - 128,
+      scaleW: Array.from({ length: n }, () => r() * 10 ** (Math.floor(r() * 40) - 20)),
+      offsetW: Array.from({ length: n }, () => Math.floor(r() * 3) - 1),
+      shiftBit: i % 2 ? Array.from({ length: n }, () => Math.floor(r() * 16)) : [],
+      ...(i % 3 === 0 ? { skipFusion: i % 2 === 0, dstType: 'INT8', actType: 'INT8', wtsType: 'INT8' } : {}),
+    };
+  });
+  const text = formatRecord(records);
+  const fast = parseSimpleTextProto(scaleOffsetRecordType(), text);
+  expect(fast).toBeDefined();
+  expect(fast).toEqual(own(textformat.fromText(scaleOffsetRecordType(), text)));
+});
+
+test('a simply written .cfg parses to protobufjs\'s message', () => {
+  const text = 'batch_num: 2\nactivation_offset: false\nskip_layers: "a/b"\ncommon_config {\n  ifmr_quantize {\n    search_step: 0.02\n    search_range_end: 1.5\n  }\n}\noverride_layer_types {\n  layer_type: "Conv2D"\n  calibration_config {\n    hfmg_quantize {\n      num_of_bins: 1024\n    }\n  }\n}\n';
+  const fast = parseSimpleTextProto(amctConfigType(), text);
+  expect(fast).toBeDefined();
+  expect(fast).toEqual(own(textformat.fromText(amctConfigType(), text)));
+});
+
+test.each([
+  ['a comment', 'record {\n  key: "a" # the layer\n}'],
+  ['an escape', 'record {\n  key: "a\\"b"\n}'],
+  ['a list', 'record {\n  value {\n    scale_w: [1, 2]\n  }\n}'],
+  ['an unknown field', 'record {\n  kee: "a"\n}'],
+  ['a singular field twice', 'record {\n  key: "a"\n  key: "b"\n}'],
+  ['an int out of range', 'record {\n  value {\n    offset_d: 2147483648\n  }\n}'],
+  ['a negative unsigned', 'record {\n  value {\n    shift_bit: -1\n  }\n}'],
+  ['inf', 'record {\n  value {\n    scale_d: inf\n  }\n}'],
+  ['an unclosed message', 'record {\n  key: "a"\n'],
+  ['a stray brace', '}\n'],
+  ['two fields on a line', 'record { key: "a" }'],
+])('%s is left to protobufjs', (_what, text) => {
+  expect(parseSimpleTextProto(scaleOffsetRecordType(), text)).toBeUndefined();
+});

@@ -1,0 +1,17 @@
+/** Every fuzz target; registering one is one line here. */
+import type { FuzzTarget } from '../target';
+import { cfgTarget } from './cfg';
+import { configJsonTarget } from './config-json';
+import { modelJsonTarget } from './model-json';
+import { npyTarget } from './npy';
+import { pbTarget } from './pb';
+import { recordTarget } from './record';
+
+export const TARGETS: FuzzTarget[] = [
+  pbTarget,
+  modelJsonTarget,
+  configJsonTarget,
+  cfgTarget,
+  recordTarget,
+  npyTarget,
+];
