@@ -12,12 +12,14 @@ import { activateBackend, BackendName, chooseBackend, currentBackend, restoreBac
 import { chainConstMappers, ConstMapper, translateConst } from './const-translation';
 import { locateFailingNode } from './diagnose';
 import { executeModel, needsAsync, wrapExecutionError } from './execute';
-import { checkFeedsCover, Feeds, prepareFeeds } from './feeds';
+import { isOutOfMemory, runFailure, RunScope } from './run-scope';
+import { checkFeeds, checkFeedsCover, Feeds, makeFeedTensors } from './feeds';
 import { collectOutputs, FetchedTensor, planFetches, RunOptions } from './fetches';
 import { attachHost, detachHost, getKernel, KernelHost, NODE_ATTR, SESSION_ATTR } from './kernels';
 import { serialize } from './mutex';
 import { checkOpsSupported } from './op-support';
 import { converter, tf } from './tfjs';
+import { checkFeedsFit, guardWasmAllocations } from './wasm-memory';
 
 export interface SessionOptions {
   /** Default: AMCT_BACKEND, else tfjs-node when installed, else wasm, else cpu. */
@@ -161,23 +163,33 @@ export class Session {
     }
   }
 
+  /**
+   * One run inside an engine scope: whatever tfjs or a kernel allocates during the run
+   * is freed when it ends, except the tensors handed to the caller (as: 'tensor') and
+   * tensors kernels keep on purpose (tf.keep). Every failure leaves as an AmctError.
+   */
   private async runLocked(plan: ReturnType<typeof planFetches>, feeds: Feeds, as: 'data' | 'tensor'): Promise<(FetchedTensor | tf.Tensor)[]> {
     const previous = currentBackend();
-    let prepared: ReturnType<typeof prepareFeeds> | undefined;
+    let scope: RunScope | undefined;
     try {
       await activateBackend(this.backend);
-      prepared = prepareFeeds(this.graph, feeds);
+      if (this.backend === 'wasm') guardWasmAllocations();
+      const checked = checkFeeds(this.graph, feeds);
+      checkFeedsFit(this.backend, checked);
+      scope = new RunScope();
+      const prepared = makeFeedTensors(checked);
       checkFeedsCover(this.graph, plan.nodes, prepared.fedNodes);
       const borrowed = new Set([...this.weights, ...Object.values(prepared.tensors)]);
       const outputs = await this.execute(prepared.tensors, plan.unique);
       const results = await collectOutputs(plan, outputs, borrowed, as);
-      await this.afterRun().catch((e) => {
-        tf.dispose(results.filter((r): r is tf.Tensor => r instanceof tf.Tensor));
-        throw e;
-      });
+      scope.keep(results);
+      await this.afterRun();
       return results;
+    } catch (e) {
+      scope?.keep([]); // a failed run hands out nothing
+      throw runFailure(e, this.graph);
     } finally {
-      if (prepared) tf.dispose(prepared.created);
+      scope?.end();
       await restoreBackend(previous);
     }
   }
@@ -188,7 +200,7 @@ export class Session {
       this.useAsync = result.async;
       return result.outputs;
     } catch (e) {
-      const plain = this.custom.length === 0 && !this.useAsync && !(e instanceof AmctError);
+      const plain = this.custom.length === 0 && !this.useAsync && !(e instanceof AmctError) && !isOutOfMemory(e);
       throw wrapExecutionError(e, this.graph, plain ? () => locateFailingNode(this.model!, this.graph, feeds, names) : undefined);
     }
   }
