@@ -11,6 +11,7 @@ import { log } from '../log';
 import { activateBackend, BackendName, chooseBackend, currentBackend, restoreBackend } from './backend';
 import { chainConstMappers, ConstMapper, translateConst } from './const-translation';
 import { locateFailingNode } from './diagnose';
+import { checkBatchNormParams } from './graph-checks';
 import { executeModel, needsAsync, wrapExecutionError } from './execute';
 import { isOutOfMemory, runFailure, RunScope } from './run-scope';
 import { checkFeeds, checkFeedsCover, Feeds, makeFeedTensors } from './feeds';
@@ -68,6 +69,7 @@ export class Session {
     }
     const copy = graph.clone();
     checkOpsSupported(copy, (op) => getKernel(op) !== undefined);
+    checkBatchNormParams(copy);
     return serialize(async () => {
       const session = new Session(copy, await chooseBackend(options.backend));
       await session.load(options.mapConst);
