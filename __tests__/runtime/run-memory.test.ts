@@ -63,8 +63,8 @@ describe.each(BACKENDS)('runs on %s free everything they do not hand out', (back
     const session = await Session.create(controlFlowGraph(), { backend });
     try {
       const first = await session.run(['nms', 'q', 'twice'], FEEDS);
-      expect(Array.from(first[0].data)).toEqual([0, 2]); // box 1 overlaps box 0 fully
-      expect(Array.from(first[1].data, (v) => v + 0)).toEqual([0, -3, 10, 25, -128, 0]);
+      expect(Array.from(first[0].data as Int32Array)).toEqual([0, 2]); // box 1 overlaps box 0 fully
+      expect(Array.from(first[1].data as Float32Array, (v) => v + 0)).toEqual([0, -3, 10, 25, -128, 0]);
       expect(Array.from(first[2].data as Float32Array)).toEqual(Array.from(Float32Array.from([0.08, -0.52, 2, 5, -25.6, 0])));
       const before = tf.memory().numTensors;
       for (let i = 0; i < 20; i++) await session.run(['nms', 'q', 'twice'], FEEDS);
