@@ -80,6 +80,9 @@ function resolveDtype(node: NodeDef, name: string, given: unknown, want: tf.Data
   if (typeof given !== 'string' || !TFJS_DTYPES.includes(given)) {
     throw dtypeError(node, `feed "${name}" has dtype ${safeJson(given)}, which TensorFlow.js does not have`, `use one of ${TFJS_DTYPES.join(', ')}, or leave dtype out`);
   }
+  if (given === 'complex64') {
+    throw dtypeError(node, `feed "${name}" asks for complex64, which tfjs cannot build from one array`, 'feed a tensor made with tf.complex(real, imag)');
+  }
   return given as tf.DataType;
 }
 

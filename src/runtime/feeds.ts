@@ -6,6 +6,7 @@ import { SessionError } from '../errors';
 import { attrShape, attrType, DataType, dtypeName, numElements, parseTensorName } from '../ir';
 import type { Graph, NodeDef } from '../ir';
 import { checkRawFeed } from './feed-values';
+import { knownOutputCount } from './output-counts';
 import { tf } from './tfjs';
 
 export type FeedData =
@@ -63,8 +64,10 @@ function feedNode(graph: Graph, name: string): NodeDef {
   const known = placeholderNames(graph);
   const listed = known.length > 0 ? `the graph's placeholders are: ${known.join(', ')}` : 'the graph has no placeholders';
   if (!node) throw feedError('FEED_UNKNOWN', `feed "${name}" names no tensor of the graph`, name, listed);
-  if (ref.index > 0 && (isPlaceholder(node) || node.op === 'PlaceholderWithDefault')) {
-    throw feedError('FEED_UNKNOWN', `feed "${name}" names output ${ref.index} of placeholder ${node.name}, which has only output 0`, node.name,
+  const outputs = knownOutputCount(node);
+  if (outputs !== undefined && ref.index >= outputs) {
+    const what = isPlaceholder(node) || node.op === 'PlaceholderWithDefault' ? 'placeholder' : `${node.op} node`;
+    throw feedError('FEED_UNKNOWN', `feed "${name}" names output ${ref.index} of ${what} ${node.name}, which has only output 0`, node.name,
       `feed "${node.name}" (or "${node.name}:0")`);
   }
   return node;
@@ -115,9 +118,14 @@ export function checkFeeds(graph: Graph, feeds: Feeds): CheckedFeed[] {
       hint: 'e.g. run("out", { input: { data: new Float32Array(n), shape: [1, n] } })',
     });
   }
+  const names = new Map<string, string>();
   return Object.entries(feeds).map(([name, value]) => {
     const node = feedNode(graph, name);
     const key = `${node.name}:${parseTensorName(name).index}`;
+    if (names.has(key)) {
+      throw new SessionError('INVALID_ARGUMENT', `feeds "${names.get(key)}" and "${name}" name the same tensor`, { node: node.name, hint: 'feed each tensor once' });
+    }
+    names.set(key, name);
     if (value instanceof tf.Tensor) {
       if (value.isDisposed) throw new SessionError('INVALID_ARGUMENT', `feed "${name}" is a disposed tensor`, { node: node.name, hint: 'feed a live tensor' });
       checkShape(node, name, value.shape);

@@ -68,5 +68,25 @@ export function runFailure(e: unknown, graph: Graph): AmctError {
       hint: `the run needs more than the wasm backend's ${formatBytes(WASM_HEAP_MAX)}: feed smaller batches`,
     });
   }
+  if (e instanceof AmctError && !(e.cause instanceof AmctError)) {
+    const feed = feedProblem(describe(e.cause ?? ''));
+    if (feed) return feed;
+  }
   return e instanceof AmctError ? e : wrapExecutionError(e, graph);
+}
+
+/**
+ * tfjs checks feeds of intermediate tensors (a graph's Placeholders we check ourselves)
+ * against the node's dtype and shape: "The dtype of dict['mm'] provided in
+ * model.execute(dict) must be float32, but was int32". That is a feed problem.
+ */
+function feedProblem(message: string): AmctError | undefined {
+  const m = /The (dtype|shape) of dict\['([^']+)'\] provided in model\.execute\(dict\) must be (.*)/.exec(message);
+  if (!m) return undefined;
+  const [, what, tensor, rest] = m;
+  const node = tensor.replace(/:\d+$/, '');
+  return new SessionError(what === 'dtype' ? 'FEED_DTYPE_MISMATCH' : 'FEED_SHAPE_MISMATCH', `feed "${tensor}" does not match the tensor it replaces: its ${what} must be ${rest}`, {
+    node,
+    hint: `feed ${node} a tensor of its ${what}, or feed the graph's placeholders instead`,
+  });
 }
