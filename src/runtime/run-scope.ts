@@ -21,12 +21,24 @@ import { wrapExecutionError } from './execute';
 import { tf } from './tfjs';
 import { formatBytes, WASM_HEAP_MAX, WasmOutOfMemory } from './wasm-memory';
 
+/** The engine's scope stack (internal to tfjs; read only to repair it, see end()). */
+interface EngineState {
+  scopeStack: unknown[];
+  activeScope: unknown;
+}
+
+function engineState(): EngineState {
+  return (tf.engine() as unknown as { state: EngineState }).state;
+}
+
 export class RunScope {
   private kept: tf.Tensor[] = [];
   private ended = false;
+  private readonly depth: number;
 
   constructor() {
     tf.engine().startScope();
+    this.depth = engineState().scopeStack.length;
   }
 
   /** The run's results: the tensors among them outlive the scope. */
@@ -40,8 +52,13 @@ export class RunScope {
     try {
       tf.engine().endScope(this.kept);
     } catch (e) {
-      // Freeing failed only if the backend is already broken; the run's own error says why.
+      // Freeing fails only on a broken backend (the run's own error says why). endScope
+      // threw before popping our scope: pop it, or every later tensor would be tracked
+      // in a scope nobody ends.
       log.warn(`freeing a run's tensors failed: ${describe(e)}`);
+      const state = engineState();
+      while (state.scopeStack.length >= this.depth) state.scopeStack.pop();
+      state.activeScope = state.scopeStack.length > 0 ? state.scopeStack[state.scopeStack.length - 1] : null;
     }
   }
 }
@@ -58,7 +75,18 @@ export function isOutOfMemory(e: unknown): boolean {
   return outOfMemory(e) !== undefined;
 }
 
-export function runFailure(e: unknown, graph: Graph): AmctError {
+/** `restarted`: the failure broke the wasm backend, which was replaced (wasm-health.ts). */
+export function runFailure(e: unknown, graph: Graph, restarted = false): AmctError {
+  const error = classify(e, graph);
+  if (!restarted) return error;
+  return new SessionError(error.code, `${error.detail}; it left the wasm backend broken, which was restarted: sessions reload their weights on their next run, tensors you made on wasm before are lost`, {
+    node: error.node,
+    cause: e,
+    hint: error.hint,
+  });
+}
+
+function classify(e: unknown, graph: Graph): AmctError {
   const oom = outOfMemory(e);
   if (oom) {
     const node = e instanceof AmctError ? e.node : undefined;

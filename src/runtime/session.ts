@@ -14,6 +14,7 @@ import { locateFailingNode } from './diagnose';
 import { checkBatchNormParams } from './graph-checks';
 import { executeModel, needsAsync, wrapExecutionError } from './execute';
 import { isOutOfMemory, runFailure, RunScope } from './run-scope';
+import { isWasmTrap, recoverWasmAfterTrap, wasmGeneration } from './wasm-health';
 import { checkFeeds, checkFeedsCover, Feeds, makeFeedTensors } from './feeds';
 import { collectOutputs, FetchedTensor, planFetches, RunOptions } from './fetches';
 import { attachHost, detachHost, getKernel, KernelHost, NODE_ATTR, SESSION_ATTR } from './kernels';
@@ -48,6 +49,9 @@ export class Session {
   readonly id = nextSessionId++;
   private model?: TfjsModel;
   private weights = new Set<tf.Tensor>();
+  private mapConst?: ConstMapper;
+  /** The wasm backend instance the weights live on (see wasm-health.ts). */
+  private generation = 0;
   private readonly custom: CustomEntry[] = [];
   private readonly host: KernelHost;
   private useAsync: boolean;
@@ -127,15 +131,20 @@ export class Session {
     }
   }
 
-  /** The copy tfjs loads: custom nodes stamped with this session's id and their index. */
+  /**
+   * The copy tfjs loads: custom nodes stamped with this session's id and their index.
+   * A reload keeps the entries made by the first load, and so the kernels' state.
+   */
   private stampedGraph(): Graph {
     const stamped = this.graph.clone();
+    const fresh = this.custom.length === 0;
+    let index = 0;
     for (const node of this.graph.nodes()) {
       if (!getKernel(node.op)) continue;
       const copy = stamped.getNode(node.name);
       copy.attr[SESSION_ATTR] = attr.int(this.id);
-      copy.attr[NODE_ATTR] = attr.int(this.custom.length);
-      this.custom.push({ node, state: new Map() });
+      copy.attr[NODE_ATTR] = attr.int(index++);
+      if (fresh) this.custom.push({ node, state: new Map() });
       if (getKernel(node.op)!.options.async) this.useAsync = true;
     }
     return stamped;
@@ -144,6 +153,8 @@ export class Session {
   private async load(mapConst?: ConstMapper): Promise<void> {
     const previous = currentBackend();
     await activateBackend(this.backend);
+    this.mapConst = mapConst;
+    this.generation = wasmGeneration();
     try {
       const artifacts = graphToArtifacts(this.stampedGraph(), { mapConst: chainConstMappers(mapConst, translateConst) });
       // tfjs reads modelTopology.versions.producer unconditionally; graphs built in memory have none.
@@ -175,7 +186,10 @@ export class Session {
     let scope: RunScope | undefined;
     try {
       await activateBackend(this.backend);
-      if (this.backend === 'wasm') guardWasmAllocations();
+      if (this.backend === 'wasm') {
+        guardWasmAllocations();
+        if (this.generation !== wasmGeneration()) await this.reload();
+      }
       const checked = checkFeeds(this.graph, feeds);
       checkFeedsFit(this.backend, checked);
       scope = new RunScope();
@@ -189,7 +203,9 @@ export class Session {
       return results;
     } catch (e) {
       scope?.keep([]); // a failed run hands out nothing
-      throw runFailure(e, this.graph);
+      scope?.end();
+      const restarted = this.backend === 'wasm' && isWasmTrap(e) && (await recoverWasmAfterTrap());
+      throw runFailure(e, this.graph, restarted);
     } finally {
       scope?.end();
       await restoreBackend(previous);
@@ -215,14 +231,35 @@ export class Session {
   }
 
   private release(): void {
-    this.model?.dispose();
+    this.dropTensors();
+    for (const e of this.custom) e.state.clear();
+    detachHost(this.id);
+  }
+
+  /** Frees the weights and the tensors kernels cached in their state (QuantArq's quantized weight). */
+  private dropTensors(): void {
+    try {
+      this.model?.dispose(); // its weights and the executor's resources
+    } catch {
+      // see below
+    }
+    const all = [...this.weights, ...this.custom.flatMap((e) => [...e.state.values()].filter((v): v is tf.Tensor => v instanceof tf.Tensor))];
+    for (const t of all) {
+      try {
+        t.dispose();
+      } catch {
+        // a tensor of a wasm backend that was replaced: its memory went with it
+      }
+    }
+    for (const e of this.custom) for (const [k, v] of e.state) if (v instanceof tf.Tensor) e.state.delete(k);
     this.model = undefined;
     this.weights.clear();
-    for (const e of this.custom) {
-      // Kernels may cache tensors in their state (QuantArq's quantized weight); free them with the session.
-      for (const v of e.state.values()) if (v instanceof tf.Tensor) v.dispose();
-      e.state.clear();
-    }
-    detachHost(this.id);
+  }
+
+  /** The wasm backend was replaced since this session loaded: load the weights again, keeping the kernels' state. */
+  private async reload(): Promise<void> {
+    this.dropTensors();
+    await this.load(this.mapConst);
+    log.info(`session ${this.id}: weights reloaded on the restarted wasm backend`);
   }
 }
