@@ -18,11 +18,11 @@ import { tf } from './tfjs';
 export const WASM_HEAP_MAX = 2 ** 32;
 
 /**
- * The run needs the feeds copied into the heap and at least one activation of their
+ * The run needs raw feeds copied into the heap and at least one activation of the feeds'
  * size beside them (the first layer's output); the rest of the graph is checked as it
- * allocates (guardWasmAllocations).
+ * allocates (guardWasmAllocations). Feeds given as tensors are already held.
  */
-export const FEED_FACTOR = 2;
+export const ACTIVATION_FACTOR = 1;
 
 /** What the guard throws; the Session reports it as OUT_OF_MEMORY. */
 export class WasmOutOfMemory extends Error {
@@ -84,6 +84,8 @@ export interface FeedSize {
   name: string;
   shape: readonly number[];
   dtype: string;
+  /** Set when the feed is a tensor the backend already holds. */
+  tensor?: unknown;
 }
 
 /**
@@ -93,8 +95,9 @@ export interface FeedSize {
 export function checkFeedsFit(backend: BackendName, feeds: FeedSize[]): void {
   if (backend !== 'wasm' || feeds.length === 0) return;
   const bytes = feeds.reduce((sum, f) => sum + feedBytes(f.shape, f.dtype), 0);
+  const toCopy = feeds.reduce((sum, f) => sum + (f.tensor ? 0 : feedBytes(f.shape, f.dtype)), 0);
   const held = tf.memory().numBytes;
-  const need = bytes * FEED_FACTOR + held;
+  const need = held + toCopy + bytes * ACTIVATION_FACTOR;
   if (need < WASM_HEAP_MAX) return;
   const largest = feeds.reduce((a, b) => (feedBytes(b.shape, b.dtype) > feedBytes(a.shape, a.dtype) ? b : a));
   throw new SessionError('FEED_TOO_LARGE',
