@@ -11,16 +11,16 @@ import { log } from '../log';
 import { activateBackend, BackendName, chooseBackend, currentBackend, restoreBackend } from './backend';
 import { chainConstMappers, ConstMapper, translateConst } from './const-translation';
 import { locateFailingNode } from './diagnose';
-import { checkBatchNormParams } from './graph-checks';
 import { executeModel, needsAsync, wrapExecutionError } from './execute';
-import { isOutOfMemory, runFailure, RunScope } from './run-scope';
-import { isWasmTrap, recoverWasmAfterTrap, wasmGeneration } from './wasm-health';
 import { checkFeeds, checkFeedsCover, Feeds, makeFeedTensors } from './feeds';
 import { collectOutputs, FetchedTensor, planFetches, RunOptions } from './fetches';
+import { checkBatchNormParams } from './graph-checks';
 import { attachHost, detachHost, getKernel, KernelHost, NODE_ATTR, SESSION_ATTR } from './kernels';
 import { serialize } from './mutex';
 import { checkOpsSupported } from './op-support';
+import { isOutOfMemory, runFailure, RunScope } from './run-scope';
 import { converter, tf } from './tfjs';
+import { isWasmTrap, recoverWasmAfterTrap, wasmGeneration } from './wasm-health';
 import { checkFeedsFit, guardWasmAllocations } from './wasm-memory';
 
 export interface SessionOptions {
