@@ -1,10 +1,11 @@
 /**
- * int32 matrix products run on wasm (issue 11, item 8): tfjs's wasm BatchMatMul takes
- * float32 only, so the session runs those nodes with the cpu kernel and gets cpu's
- * values, computed by hand here; float32 products still use the wasm kernel.
+ * Nodes the wasm backend has no kernel for run on wasm sessions anyway (issue 11, item
+ * 8): tfjs's wasm BatchMatMul takes float32 only and its convolutions NHWC only, so the
+ * session runs those nodes with the cpu kernel and gets cpu's values, computed by hand
+ * here; float32 NHWC work still uses the wasm kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attr, DataType, Graph } from '../../src/ir';
+import { attr, DataType, floatTensor, Graph } from '../../src/ir';
 import { BackendName, Session } from '../../src/runtime';
 import { placeholder } from './tiny-graphs';
 
@@ -78,4 +79,30 @@ test('float32 products keep the wasm kernel, and the fallback leaves no tensor b
   await run('wasm');
   expect(tf.memory().numTensors).toBe(before);
   expect(tf.engine().findBackend('cpu').numDataIds()).toBe(cpuData); // the copies made for the cpu kernel are freed
+});
+
+/** img [1,1,3,3] NCHW (1..9), filter 2×2 [1,2,3,4] VALID: conv and _FusedConv2D (+ bias 10, Relu). */
+function nchwGraph(): Graph {
+  const g = new Graph();
+  const F = attr.type(DataType.DT_FLOAT);
+  placeholder(g, 'img', [1, 1, 3, 3]);
+  g.addNode({ name: 'filter', op: 'Const', attr: { dtype: F, value: attr.tensor(floatTensor([2, 2, 1, 1], [1, 2, 3, 4])) } });
+  g.addNode({ name: 'bias', op: 'Const', attr: { dtype: F, value: attr.tensor(floatTensor([1], [10])) } });
+  const conv = { T: F, strides: attr.ints([1, 1, 1, 1]), padding: attr.str('VALID'), data_format: attr.str('NCHW'), dilations: attr.ints([1, 1, 1, 1]) };
+  g.addNode({ name: 'conv', op: 'Conv2D', inputs: ['img', 'filter'], attr: conv });
+  g.addNode({ name: 'fused', op: '_FusedConv2D', inputs: ['img', 'filter', 'bias'], attr: { ...conv, fused_ops: attr.strs(['BiasAdd', 'Relu']), num_args: attr.int(1), epsilon: attr.float(0) } });
+  return g;
+}
+
+test.each(['wasm', 'cpu'] as BackendName[])('NCHW Conv2D and _FusedConv2D on %s: the hand-computed windows', async (backend) => {
+  const session = await Session.create(nchwGraph(), { backend });
+  try {
+    const [conv, fused] = await session.run(['conv', 'fused'], { img: { data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), shape: [1, 1, 3, 3] } });
+    expect(conv.shape).toEqual([1, 1, 2, 2]);
+    // a + 2b + 3d + 4e over each 2×2 window: (1,2,4,5) → 37, (2,3,5,6) → 47, (4,5,7,8) → 67, (5,6,8,9) → 77
+    expect(Array.from(conv.data as Float32Array)).toEqual([37, 47, 67, 77]);
+    expect(Array.from(fused.data as Float32Array)).toEqual([47, 57, 77, 87]);
+  } finally {
+    session.dispose();
+  }
 });

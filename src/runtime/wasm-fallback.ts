@@ -3,7 +3,7 @@
  * backend lacks kernels for some dtypes that the cpu backend has: its BatchMatMul and
  * _FusedMatMul take float32 only ("BatchMatMul for non non-float32 tensors not yet
  * supported"), while a face-landmark model's spatial transformer multiplies int32
- * indices. For those inputs the wasm kernel is wrapped to run the cpu backend's kernel
+ * indices; NCHW convolutions likewise. For those the wasm kernel is wrapped to run the cpu backend's kernel
  * on copies of its inputs and put the result back on wasm: same values as on cpu, for
  * that node only, and unchanged behaviour for every input the wasm kernel accepts.
  *
@@ -15,21 +15,30 @@ import { tf } from './tfjs';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Inputs = Parameters<KernelFunc>[0]['inputs'];
+type Attrs = Parameters<KernelFunc>[0]['attrs'];
 type Backend = tf.KernelBackend;
 type DataId = tf.TensorInfo['dataId'];
 
 interface Fallback {
   kernelName: string;
-  /** Whether the wasm kernel cannot run these inputs. */
-  lacks(inputs: Inputs): boolean;
+  /** Whether the wasm kernel cannot run these inputs with these attrs. */
+  lacks(inputs: Inputs, attrs: Attrs): boolean;
 }
 
 const notFloat32 = (inputs: Inputs) => Object.values(inputs).some((t) => t !== undefined && t !== null && t.dtype !== 'float32');
 
-/** (kernel, inputs) the wasm backend has no kernel for, in tfjs 4.22. */
+const channelsFirst = (_: Inputs, attrs: Attrs) => attrs?.dataFormat === 'NCHW';
+
+/**
+ * (kernel, inputs, attrs) the wasm backend of tfjs 4.22 refuses and the cpu one runs:
+ * non-float32 matrix products, and NCHW convolutions (the cpu kernels handle
+ * channels-first; wasm's throw "does not support dataFormat").
+ */
 export const WASM_FALLBACKS: readonly Fallback[] = [
   { kernelName: 'BatchMatMul', lacks: notFloat32 },
   { kernelName: '_FusedMatMul', lacks: notFloat32 },
+  { kernelName: 'Conv2D', lacks: channelsFirst },
+  { kernelName: 'FusedConv2D', lacks: channelsFirst },
 ];
 
 let installed = false;
@@ -44,7 +53,7 @@ export function installWasmFallbacks(): void {
     tf.unregisterKernel(fallback.kernelName, 'wasm');
     tf.registerKernel({
       ...original,
-      kernelFunc: (args) => (fallback.lacks(args.inputs) ? runOnCpu(fallback.kernelName, args) : original.kernelFunc(args)),
+      kernelFunc: (args) => (fallback.lacks(args.inputs, args.attrs) ? runOnCpu(fallback.kernelName, args) : original.kernelFunc(args)),
     });
   }
 }
