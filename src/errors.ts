@@ -32,9 +32,11 @@ export type ErrorCode =
   | 'FEED_MISSING'
   | 'FEED_SHAPE_MISMATCH'
   | 'FEED_DTYPE_MISMATCH'
+  | 'FEED_TOO_LARGE'
   | 'FETCH_UNKNOWN'
   | 'SESSION_DISPOSED'
   | 'EXECUTION_FAILED'
+  | 'OUT_OF_MEMORY'
   // config, layers, record, calibration, save
   | 'CONFIG_INVALID'
   | 'CONFIG_PARSE_FAILED'

@@ -6,6 +6,7 @@
 import { SessionError } from '../errors';
 import { log } from '../log';
 import { loadTfjsNode, loadWasm, tf, TFJS_NODE_BACKEND, LoadResult } from './tfjs';
+import { installWasmFallbacks } from './wasm-fallback';
 
 export type BackendName = 'tfjs-node' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tfjs-node', 'wasm', 'cpu'];
@@ -20,7 +21,11 @@ const initialized = new Map<BackendName, LoadResult>();
 
 function load(name: BackendName): LoadResult {
   if (name === 'tfjs-node') return loadTfjsNode();
-  if (name === 'wasm') return loadWasm();
+  if (name === 'wasm') {
+    const result = loadWasm();
+    if (result.ok) installWasmFallbacks();
+    return result;
+  }
   return { ok: true };
 }
 

@@ -5,6 +5,8 @@
 import { SessionError } from '../errors';
 import { attrShape, attrType, DataType, dtypeName, numElements, parseTensorName } from '../ir';
 import type { Graph, NodeDef } from '../ir';
+import { checkRawFeed } from './feed-values';
+import { knownOutputCount } from './output-counts';
 import { tf } from './tfjs';
 
 export type FeedData =
@@ -55,12 +57,20 @@ function feedError(code: 'FEED_UNKNOWN' | 'FEED_SHAPE_MISMATCH' | 'FEED_DTYPE_MI
   return new SessionError(code, message, { node, hint });
 }
 
+/** The fed node; "x:1" of a Placeholder (it has one output) is refused here, not by tfjs. */
 function feedNode(graph: Graph, name: string): NodeDef {
-  const node = graph.node(parseTensorName(name).node);
-  if (node) return node;
+  const ref = parseTensorName(name);
+  const node = graph.node(ref.node);
   const known = placeholderNames(graph);
-  throw feedError('FEED_UNKNOWN', `feed "${name}" names no tensor of the graph`, name,
-    known.length > 0 ? `the graph's placeholders are: ${known.join(', ')}` : 'the graph has no placeholders');
+  const listed = known.length > 0 ? `the graph's placeholders are: ${known.join(', ')}` : 'the graph has no placeholders';
+  if (!node) throw feedError('FEED_UNKNOWN', `feed "${name}" names no tensor of the graph`, name, listed);
+  const outputs = knownOutputCount(node);
+  if (outputs !== undefined && ref.index >= outputs) {
+    const what = isPlaceholder(node) || node.op === 'PlaceholderWithDefault' ? 'placeholder' : `${node.op} node`;
+    throw feedError('FEED_UNKNOWN', `feed "${name}" names output ${ref.index} of ${what} ${node.name}, which has only output 0`, node.name,
+      `feed "${node.name}" (or "${node.name}:0")`);
+  }
+  return node;
 }
 
 function expectedDtype(node: NodeDef): tf.DataType | undefined {
@@ -88,51 +98,70 @@ function checkDtype(node: NodeDef, feedName: string, dtype: tf.DataType): void {
   }
 }
 
-function toValues(data: FeedData): tf.TensorLike {
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, Number);
-  if (data instanceof Int8Array || data instanceof Int16Array || data instanceof Uint16Array || data instanceof Uint32Array) return Array.from(data);
-  return data as tf.TensorLike;
+/** A validated feed, before any tensor is made for it. */
+export interface CheckedFeed {
+  name: string;
+  /** Canonical tensor name, as tfjs's execute takes it. */
+  key: string;
+  node: NodeDef;
+  shape: readonly number[];
+  dtype: tf.DataType;
+  /** The caller's tensor, or raw values (converted as tfjs takes them) to make one of. */
+  tensor?: tf.Tensor;
+  values?: tf.TensorLike;
 }
 
-function rawFeed(node: NodeDef, name: string, value: Exclude<FeedValue, tf.Tensor>): tf.Tensor {
-  const { data, shape } = value;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw feedError('FEED_SHAPE_MISMATCH', `feed "${name}" has an invalid shape ${JSON.stringify(shape)}`, node.name, 'give the shape as an array of non-negative integers');
+/** Validates every feed without making tensors (checkFeedsFit sizes them first). */
+export function checkFeeds(graph: Graph, feeds: Feeds): CheckedFeed[] {
+  if (feeds === null || typeof feeds !== 'object' || Array.isArray(feeds) || feeds instanceof tf.Tensor) {
+    throw new SessionError('INVALID_ARGUMENT', 'feeds must be an object mapping tensor names to tensors or { data, shape }', {
+      hint: 'e.g. run("out", { input: { data: new Float32Array(n), shape: [1, n] } })',
+    });
   }
-  if (!data || typeof (data as ArrayLike<unknown>).length !== 'number' || data.length !== numElements(shape)) {
-    throw feedError('FEED_SHAPE_MISMATCH', `feed "${name}" has ${data?.length} values for shape [${shape}] (${numElements(shape)} values)`, node.name,
-      'the data must hold exactly one value per element of the shape, row-major');
-  }
-  checkShape(node, name, shape);
-  if (value.dtype !== undefined) checkDtype(node, name, value.dtype);
-  const dtype = value.dtype ?? expectedDtype(node) ?? (data instanceof Int32Array ? 'int32' : 'float32');
-  return tf.tensor(toValues(data), shape, dtype);
+  const names = new Map<string, string>();
+  return Object.entries(feeds).map(([name, value]) => {
+    const node = feedNode(graph, name);
+    const key = `${node.name}:${parseTensorName(name).index}`;
+    if (names.has(key)) {
+      throw new SessionError('INVALID_ARGUMENT', `feeds "${names.get(key)}" and "${name}" name the same tensor`, { node: node.name, hint: 'feed each tensor once' });
+    }
+    names.set(key, name);
+    if (value instanceof tf.Tensor) {
+      if (value.isDisposed) throw new SessionError('INVALID_ARGUMENT', `feed "${name}" is a disposed tensor`, { node: node.name, hint: 'feed a tensor that is still alive (dispose it after session.run returns)' });
+      checkShape(node, name, value.shape);
+      checkDtype(node, name, value.dtype);
+      return { name, key, node, shape: value.shape, dtype: value.dtype, tensor: value };
+    }
+    const raw = checkRawFeed(node, name, value, expectedDtype(node));
+    checkShape(node, name, raw.shape);
+    if (raw.dtype !== undefined) checkDtype(node, name, raw.dtype);
+    return { name, key, node, ...raw };
+  });
 }
 
-/** Validates every feed and makes tfjs tensors of the raw ones. */
-export function prepareFeeds(graph: Graph, feeds: Feeds): PreparedFeeds {
+/** Makes tfjs tensors of the raw feeds; on failure frees the ones made. */
+export function makeFeedTensors(checked: CheckedFeed[]): PreparedFeeds {
   const prepared: PreparedFeeds = { tensors: {}, created: [], fedNodes: new Set() };
   try {
-    for (const [name, value] of Object.entries(feeds ?? {})) {
-      const node = feedNode(graph, name);
-      const key = `${node.name}:${parseTensorName(name).index}`;
-      if (value instanceof tf.Tensor) {
-        if (value.isDisposed) throw new SessionError('INVALID_ARGUMENT', `feed "${name}" is a disposed tensor`, { node: node.name, hint: 'feed a tensor that is still alive (dispose it after session.run returns)' });
-        checkShape(node, name, value.shape);
-        checkDtype(node, name, value.dtype);
-        prepared.tensors[key] = value;
-      } else {
-        const t = rawFeed(node, name, value);
+    for (const f of checked) {
+      let t = f.tensor;
+      if (!t) {
+        t = tf.tensor(f.values!, [...f.shape], f.dtype);
         prepared.created.push(t);
-        prepared.tensors[key] = t;
       }
-      prepared.fedNodes.add(node.name);
+      prepared.tensors[f.key] = t;
+      prepared.fedNodes.add(f.node.name);
     }
   } catch (e) {
     tf.dispose(prepared.created);
     throw e;
   }
   return prepared;
+}
+
+/** Validates every feed and makes tfjs tensors of the raw ones. */
+export function prepareFeeds(graph: Graph, feeds: Feeds): PreparedFeeds {
+  return makeFeedTensors(checkFeeds(graph, feeds));
 }
 
 /**

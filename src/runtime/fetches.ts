@@ -6,6 +6,7 @@
 import { SessionError } from '../errors';
 import { parseTensorName, TensorRef } from '../ir';
 import type { Graph } from '../ir';
+import { knownOutputCount } from './output-counts';
 import { tf } from './tfjs';
 
 /** A fetched tensor as plain values (row-major); nothing to dispose. */
@@ -50,6 +51,8 @@ function parseFetch(graph: Graph, name: unknown): TensorRef {
     throw unknownFetch(name, 'it is not a tensor name');
   }
   if (!graph.has(ref.node)) throw unknownFetch(name, `the graph has no node ${ref.node}`);
+  const outputs = knownOutputCount(graph.getNode(ref.node));
+  if (outputs !== undefined && ref.index >= outputs) throw unknownFetch(name, `node ${ref.node} has only output 0`);
   return ref;
 }
 

@@ -112,7 +112,10 @@ function dispatch(reg: KernelRegistration, nv: NodeValue): tf.Tensor[] | Promise
     });
   }
   const ctx: KernelContext = { node: entry.node, inputs: nv.inputs, session: host.session, state: entry.state };
-  if (host.mode === 'async') return runAsync(reg, ctx);
+  // A sync kernel runs inside tidy even when the graph runs with executeAsync (control
+  // flow): returning its Promise-less result there is fine, and without tidy every
+  // intermediate it makes would outlive the run (~1,500 tensors per run on handtrack INT8).
+  if (reg.options.async && host.mode === 'async') return runAsync(reg, ctx);
   try {
     return tf.tidy(() => {
       const result = reg.kernel(ctx);

@@ -12,12 +12,16 @@ import { activateBackend, BackendName, chooseBackend, currentBackend, restoreBac
 import { chainConstMappers, ConstMapper, translateConst } from './const-translation';
 import { locateFailingNode } from './diagnose';
 import { executeModel, needsAsync, wrapExecutionError } from './execute';
-import { checkFeedsCover, Feeds, prepareFeeds } from './feeds';
+import { checkFeeds, checkFeedsCover, Feeds, makeFeedTensors } from './feeds';
 import { collectOutputs, FetchedTensor, planFetches, RunOptions } from './fetches';
+import { checkBatchNormParams } from './graph-checks';
 import { attachHost, detachHost, getKernel, KernelHost, NODE_ATTR, SESSION_ATTR } from './kernels';
 import { serialize } from './mutex';
 import { checkOpsSupported } from './op-support';
+import { isOutOfMemory, runFailure, RunScope } from './run-scope';
 import { converter, tf } from './tfjs';
+import { isWasmTrap, recoverWasmAfterTrap, wasmGeneration } from './wasm-health';
+import { checkFeedsFit, guardWasmAllocations } from './wasm-memory';
 
 export interface SessionOptions {
   /** Default: AMCT_BACKEND, else tfjs-node when installed, else wasm, else cpu. */
@@ -45,6 +49,9 @@ export class Session {
   readonly id = nextSessionId++;
   private model?: TfjsModel;
   private weights = new Set<tf.Tensor>();
+  private mapConst?: ConstMapper;
+  /** The wasm backend instance the weights live on (see wasm-health.ts). */
+  private generation = 0;
   private readonly custom: CustomEntry[] = [];
   private readonly host: KernelHost;
   private useAsync: boolean;
@@ -66,6 +73,7 @@ export class Session {
     }
     const copy = graph.clone();
     checkOpsSupported(copy, (op) => getKernel(op) !== undefined);
+    checkBatchNormParams(copy);
     return serialize(async () => {
       const session = new Session(copy, await chooseBackend(options.backend));
       await session.load(options.mapConst);
@@ -123,15 +131,20 @@ export class Session {
     }
   }
 
-  /** The copy tfjs loads: custom nodes stamped with this session's id and their index. */
+  /**
+   * The copy tfjs loads: custom nodes stamped with this session's id and their index.
+   * A reload keeps the entries made by the first load, and so the kernels' state.
+   */
   private stampedGraph(): Graph {
     const stamped = this.graph.clone();
+    const fresh = this.custom.length === 0;
+    let index = 0;
     for (const node of this.graph.nodes()) {
       if (!getKernel(node.op)) continue;
       const copy = stamped.getNode(node.name);
       copy.attr[SESSION_ATTR] = attr.int(this.id);
-      copy.attr[NODE_ATTR] = attr.int(this.custom.length);
-      this.custom.push({ node, state: new Map() });
+      copy.attr[NODE_ATTR] = attr.int(index++);
+      if (fresh) this.custom.push({ node, state: new Map() });
       if (getKernel(node.op)!.options.async) this.useAsync = true;
     }
     return stamped;
@@ -140,6 +153,8 @@ export class Session {
   private async load(mapConst?: ConstMapper): Promise<void> {
     const previous = currentBackend();
     await activateBackend(this.backend);
+    this.mapConst = mapConst;
+    this.generation = wasmGeneration();
     try {
       const artifacts = graphToArtifacts(this.stampedGraph(), { mapConst: chainConstMappers(mapConst, translateConst) });
       // tfjs reads modelTopology.versions.producer unconditionally; graphs built in memory have none.
@@ -161,23 +176,38 @@ export class Session {
     }
   }
 
+  /**
+   * One run inside an engine scope: whatever tfjs or a kernel allocates during the run
+   * is freed when it ends, except the tensors handed to the caller (as: 'tensor') and
+   * tensors kernels keep on purpose (tf.keep). Every failure leaves as an AmctError.
+   */
   private async runLocked(plan: ReturnType<typeof planFetches>, feeds: Feeds, as: 'data' | 'tensor'): Promise<(FetchedTensor | tf.Tensor)[]> {
     const previous = currentBackend();
-    let prepared: ReturnType<typeof prepareFeeds> | undefined;
+    let scope: RunScope | undefined;
     try {
       await activateBackend(this.backend);
-      prepared = prepareFeeds(this.graph, feeds);
+      if (this.backend === 'wasm') {
+        guardWasmAllocations();
+        if (this.generation !== wasmGeneration()) await this.reload();
+      }
+      const checked = checkFeeds(this.graph, feeds);
+      checkFeedsFit(this.backend, checked);
+      scope = new RunScope();
+      const prepared = makeFeedTensors(checked);
       checkFeedsCover(this.graph, plan.nodes, prepared.fedNodes);
       const borrowed = new Set([...this.weights, ...Object.values(prepared.tensors)]);
       const outputs = await this.execute(prepared.tensors, plan.unique);
       const results = await collectOutputs(plan, outputs, borrowed, as);
-      await this.afterRun().catch((e) => {
-        tf.dispose(results.filter((r): r is tf.Tensor => r instanceof tf.Tensor));
-        throw e;
-      });
+      scope.keep(results);
+      await this.afterRun();
       return results;
+    } catch (e) {
+      scope?.keep([]); // a failed run hands out nothing
+      scope?.end();
+      const restarted = this.backend === 'wasm' && isWasmTrap(e) && (await recoverWasmAfterTrap());
+      throw runFailure(e, this.graph, restarted);
     } finally {
-      if (prepared) tf.dispose(prepared.created);
+      scope?.end();
       await restoreBackend(previous);
     }
   }
@@ -188,7 +218,7 @@ export class Session {
       this.useAsync = result.async;
       return result.outputs;
     } catch (e) {
-      const plain = this.custom.length === 0 && !this.useAsync && !(e instanceof AmctError);
+      const plain = this.custom.length === 0 && !this.useAsync && !(e instanceof AmctError) && !isOutOfMemory(e);
       throw wrapExecutionError(e, this.graph, plain ? () => locateFailingNode(this.model!, this.graph, feeds, names) : undefined);
     }
   }
@@ -218,14 +248,35 @@ export class Session {
 
   private release(): void {
     this.beforeRelease();
-    this.model?.dispose();
+    this.dropTensors();
+    for (const e of this.custom) e.state.clear();
+    detachHost(this.id);
+  }
+
+  /** Frees the weights and the tensors kernels cached in their state (QuantArq's quantized weight). */
+  private dropTensors(): void {
+    try {
+      this.model?.dispose(); // its weights and the executor's resources
+    } catch {
+      // see below
+    }
+    const all = [...this.weights, ...this.custom.flatMap((e) => [...e.state.values()].filter((v): v is tf.Tensor => v instanceof tf.Tensor))];
+    for (const t of all) {
+      try {
+        t.dispose();
+      } catch {
+        // a tensor of a wasm backend that was replaced: its memory went with it
+      }
+    }
+    for (const e of this.custom) for (const [k, v] of e.state) if (v instanceof tf.Tensor) e.state.delete(k);
     this.model = undefined;
     this.weights.clear();
-    for (const e of this.custom) {
-      // Kernels may cache tensors in their state (QuantArq's quantized weight); free them with the session.
-      for (const v of e.state.values()) if (v instanceof tf.Tensor) v.dispose();
-      e.state.clear();
-    }
-    detachHost(this.id);
+  }
+
+  /** The wasm backend was replaced since this session loaded: load the weights again, keeping the kernels' state. */
+  private async reload(): Promise<void> {
+    this.dropTensors();
+    await this.load(this.mapConst);
+    log.info(`session ${this.id}: weights reloaded on the restarted wasm backend`);
   }
 }
