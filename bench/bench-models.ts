@@ -73,18 +73,38 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Medians of `fns` timed in alternation after `warmup` rounds. */
-export async function interleaved(runs: number, fns: (() => Promise<unknown>)[], warmup = 2): Promise<number[]> {
+/** CPU time of this process in ms (user + system): unlike the wall clock, it does not count the time other processes hold the cores. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export interface Timing {
+  /** Median wall-clock ms. */
+  wall: number;
+  /** Median process CPU ms (this process is single-threaded: tfjs wasm without threads, cpu). */
+  cpu: number;
+}
+
+/** Medians of `fns` timed in alternation after `warmup` rounds, wall clock and process CPU time. */
+export async function interleaved(runs: number, fns: (() => Promise<unknown>)[], warmup = 2): Promise<Timing[]> {
   for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
-  const ms: number[][] = fns.map(() => []);
+  const wall: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   for (let i = 0; i < runs; i++) {
     for (const [k, fn] of fns.entries()) {
-      const t0 = performance.now();
+      const [w0, c0] = [performance.now(), cpuMs()];
       await fn();
-      ms[k].push(performance.now() - t0);
+      cpu[k].push(cpuMs() - c0);
+      wall[k].push(performance.now() - w0);
     }
   }
-  return ms.map(median);
+  return fns.map((_, k) => ({ wall: median(wall[k]), cpu: median(cpu[k]) }));
+}
+
+/** "a ms / b ms = r×" for wall and CPU time. */
+export function ratioLine(a: Timing, b: Timing): string {
+  return `wall ${a.wall.toFixed(1)} / ${b.wall.toFixed(1)} ms = ${(a.wall / b.wall).toFixed(2)}x, CPU ${a.cpu.toFixed(1)} / ${b.cpu.toFixed(1)} ms = ${(a.cpu / b.cpu).toFixed(2)}x`;
 }
 
 export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

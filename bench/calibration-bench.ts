@@ -20,6 +20,8 @@ import { BackendName, Session } from '../src/runtime';
 import { calibrationMemoryBytes } from '../src/runtime/kernels/calibration';
 import { readRecord } from '../src/record';
 import { nsfwjsArtifacts } from '../__tests__/helpers/models';
+import { IfmrAccumulator } from '../src/calib';
+import { cpuMs, median as med } from './bench-models';
 
 const RUNS = Number(process.argv[2] ?? 15);
 const BATCH = Number(process.argv[3] ?? 1);
@@ -49,9 +51,29 @@ async function batches(count: number): Promise<{ data: Float32Array; shape: numb
   });
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+/** Process CPU ms spent inside IfmrAccumulator.add (the statistics), summed per run. */
+let statsMs = 0;
+const add = IfmrAccumulator.prototype.add;
+IfmrAccumulator.prototype.add = function (this: IfmrAccumulator, batch: Float32Array) {
+  const c0 = cpuMs();
+  try {
+    return add.call(this, batch);
+  } finally {
+    statsMs += cpuMs() - c0;
+  }
+};
+
+const cpuTimes: number[][] = [[], []];
+const statTimes: number[] = [];
+
+/** Wall ms; the process CPU ms goes to cpuTimes[side]. */
+async function timed(fn: () => Promise<unknown>, side?: number): Promise<number> {
   const t0 = process.hrtime.bigint();
+  const c0 = cpuMs();
+  statsMs = 0;
   await fn();
+  if (side !== undefined) cpuTimes[side].push(cpuMs() - c0);
+  if (side === 1) statTimes.push(statsMs);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
@@ -73,8 +95,8 @@ async function main(): Promise<void> {
   let rssWarm = rss0;
   const [tPlain, tCalib]: number[][] = [[], []];
   for (let i = 0; i < total - 1; i++) {
-    const a = await timed(() => plain.run(OUTPUT, { input: feeds[i] }));
-    const b = await timed(() => calib.run(q.calibOutputs[0], { input: feeds[i] }));
+    const a = await timed(() => plain.run(OUTPUT, { input: feeds[i] }), i >= WARMUP ? 0 : undefined);
+    const b = await timed(() => calib.run(q.calibOutputs[0], { input: feeds[i] }), i >= WARMUP ? 1 : undefined);
     if (i >= WARMUP) tPlain.push(a), tCalib.push(b);
     if (i === WARMUP - 1) rssWarm = process.memoryUsage().rss;
   }
@@ -86,7 +108,9 @@ async function main(): Promise<void> {
   console.log(`nsfwjs mobilenet_v2_mid, ${BATCH}x224x224x3 on ${calib.backend}; ${RUNS} timed runs each after ${WARMUP} warm-up, alternating`);
   console.log(`plain Session.run (float graph):        ${p.toFixed(1)} ms (median)`);
   console.log(`calibration Session.run:                ${c.toFixed(1)} ms (median)`);
-  console.log(`ratio calibration / plain:              ${(c / p).toFixed(2)}x`);
+  console.log(`ratio calibration / plain:              ${(c / p).toFixed(2)}x (wall)`);
+  const [pc, cc, st] = [med(cpuTimes[0]), med(cpuTimes[1]), med(statTimes)];
+  console.log(`process CPU time: plain ${pc.toFixed(1)} ms, calibration ${cc.toFixed(1)} ms, ratio ${(cc / pc).toFixed(2)}x; of it in IfmrAccumulator.add ${st.toFixed(1)} ms`);
   console.log(`last run (results + record, ${layers} keys): ${last.toFixed(0)} ms`);
   console.log(`accumulators: ${q.inserted.activation.size} nodes, ${mib(memory)} total (${mib(memory / q.inserted.activation.size)} per node)`);
   console.log(`RSS growth: ${mib(rssWarm - rss0)} over the ${WARMUP} warm-up runs (accumulators, cached weights, wasm heap), ${mib(rss1 - rssWarm)} over the next ${RUNS}`);

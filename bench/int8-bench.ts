@@ -1,7 +1,8 @@
 /**
  * INT8 simulation speed: Session.run of the deployable graph saveModel writes (AscendQuant,
  * int8 weights, AscendDequant) against the float graph, same backend, same photo, timed
- * in alternation in this one process (medians). The record comes from min/max of the
+ * in alternation in this one process (medians of wall clock and of process CPU time; the
+ * CPU time is the steadier figure on a shared machine). The record comes from min/max of the
  * float model's activations on two photos (the numbers do not change the op count).
  * Also the largest difference between the INT8 outputs of the cpu and wasm backends.
  *
@@ -14,7 +15,7 @@ import { saveModel } from '../src/api/save-model';
 import { loadGraph, saveGraph } from '../src/io';
 import { BackendName, Session } from '../src/runtime';
 import { calibrate, cosine, writeRecordFile } from '../__tests__/api/save-fixtures';
-import { BenchModel, inputOf, interleaved, modelsFromArg, outputsOf, photoBatches } from './bench-models';
+import { BenchModel, inputOf, interleaved, modelsFromArg, outputsOf, photoBatches, ratioLine } from './bench-models';
 
 const RUNS: Record<string, number> = { wasm: Number(process.argv[3] ?? 15), cpu: Number(process.argv[4] ?? 3) };
 
@@ -38,7 +39,7 @@ async function benchModel(m: BenchModel, dir: string): Promise<void> {
     int8Outputs[backend] = qo.map((t) => t.data as Float32Array);
     const [tf, tq] = await interleaved(RUNS[backend], [() => f.run(outputs, feeds), () => q.run(outputs, feeds)]);
     const cos = Math.min(...fo.map((t, i) => cosine(t.data as Float32Array, qo[i].data as Float32Array)));
-    console.log(`  ${backend.padEnd(4)} (${RUNS[backend]} runs): float ${tf.toFixed(1)} ms, INT8 ${tq.toFixed(1)} ms, ratio ${(tq / tf).toFixed(2)}x; min output cosine ${cos.toFixed(5)}`);
+    console.log(`  ${backend.padEnd(4)} (${RUNS[backend]} runs) INT8 / float: ${ratioLine(tq, tf)}; min output cosine ${cos.toFixed(5)}`);
     f.dispose();
     q.dispose();
   }

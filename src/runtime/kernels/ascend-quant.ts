@@ -47,11 +47,18 @@ export interface QuantBounds {
   hi: number;
 }
 
+/** The scalars the op sequence multiplies and adds, made once per node and session. */
+export interface QuantScalars {
+  scale: tf.Scalar;
+  belowHalf: tf.Scalar;
+  four: tf.Scalar;
+}
+
 /** AscendQuant with backend ops; `nonNegative` only when the graph guarantees x ≥ 0. */
-export function quantizeWithOps(x: tf.Tensor, { scale, lo, hi }: QuantBounds, nonNegative: boolean): tf.Tensor {
-  const t = tf.mul(x, tf.scalar(scale));
-  if (nonNegative) return tf.floor(tf.clipByValue(tf.add(t, tf.scalar(BELOW_HALF)), lo, hi + 0.5));
+export function quantizeWithOps(x: tf.Tensor, { lo, hi }: QuantBounds, k: QuantScalars, nonNegative: boolean): tf.Tensor {
+  const t = tf.mul(x, k.scale);
+  if (nonNegative) return tf.floor(tf.clipByValue(tf.add(t, k.belowHalf), lo, hi + 0.5));
   const v = tf.clipByValue(t, lo, hi);
-  const magnitude = tf.floor(tf.add(tf.abs(v), tf.scalar(BELOW_HALF)));
-  return tf.mul(magnitude, tf.clipByValue(tf.mul(v, tf.scalar(4)), -1, 1));
+  const magnitude = tf.floor(tf.add(tf.abs(v), k.belowHalf));
+  return tf.mul(magnitude, tf.clipByValue(tf.mul(v, k.four), -1, 1));
 }

@@ -22,7 +22,7 @@ import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
 import { ascendAntiQuant as ascendAntiQuantReference } from '../../quant';
 import { dequantizeLoop, quantizeLoop } from './ascend-cpu';
-import { isNonNegative, quantizeWithOps } from './ascend-quant';
+import { BELOW_HALF, isNonNegative, quantizeWithOps } from './ascend-quant';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -63,7 +63,9 @@ function ascendQuant({ node, inputs: [x], session, state }: KernelContext): tf.T
   const bounds = { scale, lo: -half - offset, hi: half - 1 - offset };
   if (onCpu()) return tf.tensor(quantizeLoop(xf.dataSync() as Float32Array, bounds.scale, bounds.lo, bounds.hi), xf.shape, 'float32');
   const nonNegative = cached(state, 'non_negative', () => isNonNegative(session.graph, node.inputs[0]));
-  return quantizeWithOps(xf, bounds, nonNegative);
+  // Scalars live in the state, one tensor per key, so session.dispose() frees them.
+  const scalars = { scale: cached(state, 'scale', () => tf.keep(tf.scalar(scale))), belowHalf: cached(state, 'below_half', () => tf.keep(tf.scalar(BELOW_HALF))), four: cached(state, 'four', () => tf.keep(tf.scalar(4))) };
+  return quantizeWithOps(xf, bounds, scalars, nonNegative);
 }
 
 /**
