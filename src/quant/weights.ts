@@ -47,12 +47,9 @@ export function quantizeWeights(
     // Clamping first keeps v in int32 for `| 0`, and gives what clamping the rounded value gives.
     if (v <= qmin) out[i] = qmin;
     else if (v >= qmax) out[i] = qmax;
-    else if (v === v) {
-      // round half away from zero, inline (|v| < 2^31 here); NaN stays 0, as the reference's NaN stored in an Int8Array
-      const t = v | 0;
-      const frac = v - t;
-      out[i] = frac >= 0.5 ? t + 1 : frac <= -0.5 ? t - 1 : t;
-    }
+    // Round half away from zero: v ± 0.5 is exact in float64 and |v| < 2^31, so `| 0`
+    // (truncation) finishes it. NaN stays 0, as the reference's NaN stored in an Int8Array.
+    else if (v === v) out[i] = (v + (v < 0 ? -0.5 : 0.5)) | 0;
     if (++k === inner) {
       k = 0;
       if (++c === channels) c = 0;
