@@ -102,6 +102,7 @@ async function benchSessions(float: Graph, int8: Graph): Promise<void> {
   const feeds = image(3);
   console.log('\nSession.run, quantized vs float graph, same 1×224×224×3 input (bench/int8-bench.ts has BlazeFace too)');
   for (const backend of ['wasm', 'cpu'] as BackendName[]) {
+    if (RUNS[backend] === 0) continue; // 0 runs: skip this backend
     const f = await Session.create(float, { backend });
     const q = await Session.create(int8, { backend });
     const [a, b] = [await f.run(OUTPUT, feeds), await q.run(OUTPUT, feeds)];
