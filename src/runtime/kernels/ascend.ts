@@ -40,7 +40,7 @@ function asFloat(t: tf.Tensor): tf.Tensor {
   return t.dtype === 'float32' ? t : tf.cast(t, 'float32');
 }
 
-/** The cpu backend runs JavaScript loops: there the scalar references of src/quant are the fastest kernels (one pass instead of 4–8 ops), and exact by definition. */
+/** On the cpu backend every tfjs op is a JavaScript loop: one loop (ascend-cpu.ts) beats 4–8 of them. */
 function onCpu(): boolean {
   return tf.getBackend() === 'cpu';
 }
@@ -64,7 +64,8 @@ function ascendQuant({ node, inputs: [x], session, state }: KernelContext): tf.T
   if (onCpu()) return tf.tensor(quantizeLoop(xf.dataSync() as Float32Array, bounds.scale, bounds.lo, bounds.hi), xf.shape, 'float32');
   const nonNegative = cached(state, 'non_negative', () => isNonNegative(session.graph, node.inputs[0]));
   // Scalars live in the state, one tensor per key, so session.dispose() frees them.
-  const scalars = { scale: cached(state, 'scale', () => tf.keep(tf.scalar(scale))), belowHalf: cached(state, 'below_half', () => tf.keep(tf.scalar(BELOW_HALF))), four: cached(state, 'four', () => tf.keep(tf.scalar(4))) };
+  const scalar = (key: string, value: number) => cached(state, key, () => tf.keep(tf.scalar(value)));
+  const scalars = { scale: scalar('scale', scale), belowHalf: scalar('below_half', BELOW_HALF), four: scalar('four', 4) };
   return quantizeWithOps(xf, bounds, scalars, nonNegative);
 }
 
@@ -72,8 +73,8 @@ function ascendQuant({ node, inputs: [x], session, state }: KernelContext): tf.T
  * y = x − offset_w. Like Huawei's kernel, offset_w is one value or one per output
  * channel, shaped to broadcast against the weight (saveModel writes [1,1,1,C] for HWIO).
  * offset_w is 0 in every AMCT model: then only the int32 → float cast is left.
- * (Caching the float weight across runs does not pay: handing it out again takes a
- * clone, which on wasm is a copy, dearer than the cast.)
+ * A Session folds this op into a float constant when both inputs are constants
+ * (../ascend-folding.ts), so this kernel only runs for weights computed in the graph.
  */
 function ascendWeightQuant({ inputs: [x, offsetW] }: KernelContext): tf.Tensor {
   const offsets = offsetW.dataSync() as ArrayLike<number>; // one value per channel at most
