@@ -8,7 +8,8 @@
  *    files atomically (with fsync), so the ratio is the cost of all that on top of the codec.
  * 2. Session time of the quantized graph against the float graph on the same input, per
  *    backend: the price of simulating the Ascend ops with tfjs ops.
- * Medians of interleaved runs measured in this one process; nothing is asserted.
+ * Medians of interleaved runs measured in this one process, wall clock and process CPU
+ * time (the steadier figure on a shared machine); nothing is asserted.
  *
  *   npx ts-node --transpile-only bench/save-bench.ts [saveRuns=7] [wasmRuns=15] [cpuRuns=3]
  */
@@ -16,10 +17,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { saveModel } from '../src/api/save-model';
+import { checkOutputs, OutputTracker } from '../src/api/save-outputs';
+import { QuantJsonBuilder } from '../src/api/save-quant-json';
+import { selectLayers, skipFusionLayers } from '../src/api/save-record';
+import { writeFileAtomic } from '../src/io';
+import { cpuMs, interleaved as timedPair, ratioLine } from './bench-models';
 import type { Graph } from '../src/ir';
 import { decodeGraphDef, encodeGraphDef, graphFromArtifacts, loadGraph, saveGraph } from '../src/io';
 import { messageType } from '../src/io/schema';
-import { emitAscend, findLayers, planLayer, prepareGraph, recordKeysOf } from '../src/passes';
+import { emitAscend, findLayers, planLayer, prepareGraph } from '../src/passes';
 import { readRecord } from '../src/record';
 import { BackendName, Session } from '../src/runtime';
 import { calibrate, cosine, writeRecordFile } from '../__tests__/api/save-fixtures';
@@ -31,20 +37,6 @@ const WARMUP = 2;
 const OUTPUT = 'Identity';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Medians of `fns` timed in alternation, so load from other processes falls on all alike. */
-async function interleaved(runs: number, fns: (() => Promise<unknown>)[]): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) for (const fn of fns) await fn();
-  const ms: number[][] = fns.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    for (const [k, fn] of fns.entries()) {
-      const t0 = performance.now();
-      await fn();
-      ms[k].push(performance.now() - t0);
-    }
-  }
-  return ms.map(median);
-}
 
 /** A deterministic 1×224×224×3 image in [0, 1] (smooth gradients plus a pattern). */
 function image(seed: number): { input: { data: Float32Array; shape: number[] } } {
@@ -60,53 +52,62 @@ async function benchSave(dir: string, pb: string, record: string): Promise<void>
   const bytes = new Uint8Array(fs.readFileSync(pb));
   const T = messageType('GraphDef');
   let k = 0;
-  const [save, ours, bare] = await interleaved(SAVE_RUNS, [
+  const [save, ours, bare] = await timedPair(SAVE_RUNS, [
     () => saveModel(pb, [OUTPUT], record, path.join(dir, `run${k++ % 2}`)),
     async () => encodeGraphDef(decodeGraphDef(bytes)),
     async () => T.encode(T.decode(bytes)).finish(),
   ]);
-  console.log(`\nsaveModel vs decode + encode of the same ${(bytes.length / 2 ** 20).toFixed(1)} MB .pb (median of ${SAVE_RUNS}, ${WARMUP} warm-ups)`);
-  console.log(`  saveModel (read .pb + record, prepare, plan, emit, write .pb + .json) ${save.toFixed(1).padStart(8)} ms`);
-  console.log(`  decodeGraphDef + encodeGraphDef                                     ${ours.toFixed(1).padStart(8)} ms   saveModel / this = ${(save / ours).toFixed(2)}x`);
-  console.log(`  protobufjs GraphDef.decode + encode (bare)                          ${bare.toFixed(1).padStart(8)} ms   saveModel / this = ${(save / bare).toFixed(2)}x`);
+  console.log(`\nsaveModel vs decode + encode of the same ${(bytes.length / 2 ** 20).toFixed(1)} MB .pb (medians of ${SAVE_RUNS}, ${WARMUP} warm-ups)`);
+  console.log(`  saveModel / (decodeGraphDef + encodeGraphDef):          ${ratioLine(save, ours)}`);
+  console.log(`  saveModel / (protobufjs GraphDef.decode + encode, bare): ${ratioLine(save, bare)}`);
 }
 
-/** saveModel's steps timed one by one (medians), to show where its time goes. */
-async function phases(pb: string, record: string): Promise<void> {
-  const names = ['loadGraph', 'readRecord', 'prepare + findLayers', 'planLayer (weights, bias)', 'emitAscend', 'validate', 'encodeGraphDef'];
+/** saveModel's steps (src/api/save-model.ts) one by one, process CPU ms (medians), to show where its time goes. */
+async function phases(dir: string, pb: string, record: string): Promise<void> {
+  const names = ['loadGraph (read + decode .pb)', 'readRecord (record parse)', 'prepare + findLayers + select', 'planLayer (weights, bias, deq)', 'emitAscend + quant.json map', 'validate', 'saveGraph (encode + atomic write)', 'write _quant.json'];
   const ms: number[][] = names.map(() => []);
   for (let run = 0; run < SAVE_RUNS; run++) {
-    const t = [performance.now()];
+    const t = [cpuMs()];
     const g = await loadGraph(pb);
-    t.push(performance.now());
+    t.push(cpuMs());
     const records = await readRecord(record);
-    t.push(performance.now());
-    prepareGraph(g);
-    const layers = findLayers(g).filter((c) => recordKeysOf(c).some((k) => records.has(k)));
-    t.push(performance.now());
-    const plans = layers.map((c) => planLayer(g, c, records));
-    t.push(performance.now());
-    emitAscend(g, plans, [OUTPUT]);
-    t.push(performance.now());
+    t.push(cpuMs());
+    const tracker = new OutputTracker(g, checkOutputs('save_model', g, [OUTPUT], pb));
+    const prepared = prepareGraph(g, { doFusion: true, skipFusionLayers: skipFusionLayers(records) });
+    const selection = selectLayers('save_model', findLayers(g), records, record);
+    t.push(cpuMs());
+    const plans = selection.layers.map((c) => planLayer(g, c, records));
+    t.push(cpuMs());
+    const map = new QuantJsonBuilder(g, prepared.origins);
+    map.markPlans(g, plans);
+    const report = emitAscend(g, plans, tracker.afterPrepare(g, prepared.renamedOutputs));
+    map.markEmitted(g, report);
+    tracker.restore(g);
+    t.push(cpuMs());
     g.validate();
-    t.push(performance.now());
-    encodeGraphDef(g);
-    t.push(performance.now());
+    t.push(cpuMs());
+    await saveGraph(g, path.join(dir, 'phases_quantized.pb'));
+    t.push(cpuMs());
+    const json = map.build(g, { sourceModel: 'm.pb', recordFile: 'r.txt', quantizedModel: 'q.pb', outputs: [OUTPUT] });
+    await writeFileAtomic(path.join(dir, 'phases_quant.json'), JSON.stringify(json, null, 2) + '\n');
+    t.push(cpuMs());
     names.forEach((_, i) => ms[i].push(t[i + 1] - t[i]));
   }
-  console.log('  where the time goes (medians):');
-  names.forEach((n, i) => console.log(`    ${n.padEnd(28)} ${median(ms[i]).toFixed(1).padStart(7)} ms`));
+  const total = names.reduce((a, _, i) => a + median(ms[i]), 0);
+  console.log('  where its process CPU time goes (medians):');
+  names.forEach((n, i) => console.log(`    ${n.padEnd(36)} ${median(ms[i]).toFixed(1).padStart(7)} ms  ${((median(ms[i]) / total) * 100).toFixed(0).padStart(3)}%`));
 }
 
 async function benchSessions(float: Graph, int8: Graph): Promise<void> {
   const feeds = image(3);
-  console.log('\nSession.run, quantized vs float graph, same 1×224×224×3 input');
+  console.log('\nSession.run, quantized vs float graph, same 1×224×224×3 input (bench/int8-bench.ts has BlazeFace too)');
   for (const backend of ['wasm', 'cpu'] as BackendName[]) {
+    if (RUNS[backend] === 0) continue; // 0 runs: skip this backend
     const f = await Session.create(float, { backend });
     const q = await Session.create(int8, { backend });
     const [a, b] = [await f.run(OUTPUT, feeds), await q.run(OUTPUT, feeds)];
-    const [tf, tq] = await interleaved(RUNS[backend], [() => f.run(OUTPUT, feeds), () => q.run(OUTPUT, feeds)]);
-    console.log(`  ${backend.padEnd(5)} (${RUNS[backend]} runs): float ${tf.toFixed(1)} ms, INT8 ${tq.toFixed(1)} ms, ratio ${(tq / tf).toFixed(2)}x; output cosine ${cosine(a.data as Float32Array, b.data as Float32Array).toFixed(5)}`);
+    const [tf, tq] = await timedPair(RUNS[backend], [() => f.run(OUTPUT, feeds), () => q.run(OUTPUT, feeds)]);
+    console.log(`  ${backend.padEnd(5)} (${RUNS[backend]} runs) INT8 / float: ${ratioLine(tq, tf)}; output cosine ${cosine(a.data as Float32Array, b.data as Float32Array).toFixed(5)}`);
     f.dispose();
     q.dispose();
   }
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     const int8 = await loadGraph(result.quantizedPb);
     console.log(`quantized: ${result.layers.length} layers, ${int8.size} nodes, .pb ${(fs.statSync(result.quantizedPb).size / 2 ** 20).toFixed(2)} MB (float ${(fs.statSync(pb).size / 2 ** 20).toFixed(2)} MB)`);
     await benchSave(dir, pb, record);
-    await phases(pb, record);
+    await phases(dir, pb, record);
     await benchSessions(float, int8);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * so the saved .pb and the Node session can never disagree about a weight.
  */
 import { QuantizeError } from '../errors';
-import { channelLayout, channelOf, checkLength, paramStride } from './channels';
+import { channelLayout, checkLength, paramStride } from './channels';
 import { f32, INT32_MAX, INT32_MIN, intRange, roundHalfAwayFromZero } from './round';
 
 function checkScales(scales: ArrayLike<number>, what: string): void {
@@ -35,11 +35,26 @@ export function quantizeWeights(
   checkScales(scaleW, 'scale_w');
   const { qmin, qmax } = intRange(numBits);
   const out = new Int8Array(w.length);
-  const { channels, inner } = layout;
+  const { channels, inner } = stride === 0 ? { channels: 1, inner: w.length } : layout;
+  const quotient = new Float32Array(1); // a store rounds to float32: f32 without a call per weight
+  // The channel advances with counters, not a division per weight (channelOf).
+  let c = 0;
+  let k = 0;
+  let scale = scaleW[0];
   for (let i = 0; i < w.length; i++) {
-    const c = stride === 0 ? 0 : channelOf(i, inner, channels);
-    const q = roundHalfAwayFromZero(f32(w[i] / scaleW[c]));
-    out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+    quotient[0] = w[i] / scale;
+    const v = quotient[0];
+    // Clamping first keeps v in int32 for `| 0`, and gives what clamping the rounded value gives.
+    if (v <= qmin) out[i] = qmin;
+    else if (v >= qmax) out[i] = qmax;
+    // Round half away from zero: v ± 0.5 is exact in float64 and |v| < 2^31, so `| 0`
+    // (truncation) finishes it. NaN stays 0, as the reference's NaN stored in an Int8Array.
+    else if (v === v) out[i] = (v + (v < 0 ? -0.5 : 0.5)) | 0;
+    if (++k === inner) {
+      k = 0;
+      if (++c === channels) c = 0;
+      scale = scaleW[c];
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { attr, Graph } from '../ir';
 import type { NodeDef } from '../ir';
 import { graphToArtifacts } from '../io';
 import { log } from '../log';
+import { foldAscendConstants } from './ascend-folding';
 import { activateBackend, BackendName, chooseBackend, currentBackend, restoreBackend } from './backend';
 import { chainConstMappers, ConstMapper, translateConst } from './const-translation';
 import { locateFailingNode } from './diagnose';
@@ -156,7 +157,9 @@ export class Session {
     this.mapConst = mapConst;
     this.generation = wasmGeneration();
     try {
-      const artifacts = graphToArtifacts(this.stampedGraph(), { mapConst: chainConstMappers(mapConst, translateConst) });
+      const stamped = this.stampedGraph();
+      foldAscendConstants(stamped); // int8 weights become float constants once, not per run
+      const artifacts = graphToArtifacts(stamped, { mapConst: chainConstMappers(mapConst, translateConst) });
       // tfjs reads modelTopology.versions.producer unconditionally; graphs built in memory have none.
       artifacts.modelTopology.versions ??= {};
       const model = converter.loadGraphModelSync(artifacts as unknown as tf.io.ModelArtifacts);

@@ -2,9 +2,14 @@
  * Session kernels for the four Ascend ops saveModel emits (SPEC §6 "Semantics of the
  * Ascend ops"), so the deployable graph runs in Node and its accuracy can be checked
  * before ATC ever sees it. They follow Huawei's TensorFlow simulation kernels and the
- * scalar references in src/quant/ascend.ts (which the tests compare them with), but are
- * written with tfjs ops so the work stays on the backend: float32 at every step, in the
- * same order as the reference, so cpu results agree with it bit for bit.
+ * scalar references in src/quant/ascend.ts (which the tests compare them with), bit for
+ * bit: float32 at every step, in the same order as the reference.
+ *
+ * - On the cpu backend they are single JavaScript passes (ascend-cpu.ts).
+ * - Elsewhere (wasm, tfjs-node) they are backend ops, as few as the exact arithmetic
+ *   allows (ascend-quant.ts): the work stays on the backend.
+ * - AscendWeightQuant of constants never runs: the Session folds it into a float
+ *   constant when it is created (../ascend-folding.ts). Its kernel is for other inputs.
  *
  * Registered when this module loads; runtime/index.ts imports it, so any Session made
  * after `import 'amct-ts'` runs them.
@@ -15,6 +20,9 @@ import type { NodeDef } from '../../ir';
 import { registerKernel } from '../kernels';
 import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
+import { ascendAntiQuant as ascendAntiQuantReference } from '../../quant';
+import { dequantizeLoop, quantizeLoop } from './ascend-cpu';
+import { BELOW_HALF, isNonNegative, quantizeWithOps } from './ascend-quant';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -32,43 +40,41 @@ function asFloat(t: tf.Tensor): tf.Tensor {
   return t.dtype === 'float32' ? t : tf.cast(t, 'float32');
 }
 
-/**
- * Round half away from zero (C's round), exactly, for |v| < 2^23 (callers clamp first).
- * floor(|v| + 0.5) would be one op shorter but rounds 0.49999997 up (the sum is not a
- * float32); here 2·(|v| − floor|v|) is exact and reaches 1 exactly when the fraction is
- * ≥ 0.5. Only float ops: on wasm, comparisons, bool casts and sign() cost 3–7× an add.
- */
-export function roundHalfAwayFromZero(v: tf.Tensor): tf.Tensor {
-  const a = tf.abs(v);
-  const whole = tf.floor(a);
-  const up = tf.floor(tf.mul(tf.sub(a, whole), 2));
-  // ±1 wherever the result is non-zero (|v| ≥ 0.5 makes |4v| ≥ 2); 0 times anything elsewhere.
-  const sign = tf.clipByValue(tf.mul(v, 4), -1, 1);
-  return tf.mul(sign, tf.add(whole, up));
+/** On the cpu backend every tfjs op is a JavaScript loop: one loop (ascend-cpu.ts) beats 4–8 of them. */
+function onCpu(): boolean {
+  return tf.getBackend() === 'cpu';
 }
 
-/**
- * y = clamp(round(x·scale) + offset, qmin, qmax) − offset; scale holds 1/scale_d. With
- * integer offset and bounds, clamping x·scale to [qmin − offset, qmax − offset] before
- * rounding gives the same result in one pass instead of three, and keeps ±Inf finite.
- */
-function ascendQuant({ node, inputs: [x] }: KernelContext): tf.Tensor {
+/** A value computed once per node and session, kept in the node's state. */
+function cached<T>(state: Map<string, unknown>, key: string, make: () => T): T {
+  if (!state.has(key)) state.set(key, make());
+  return state.get(key) as T;
+}
+
+/** y = clamp(round(x·scale) + offset, qmin, qmax) − offset; scale holds 1/scale_d (see ascend-quant.ts). */
+function ascendQuant({ node, inputs: [x], session, state }: KernelContext): tf.Tensor {
   const scale = attrFloat(node, 'scale');
   const offset = attrFloat(node, 'offset', 0);
   const bits = attrInt(node, 'quant_bits', 8);
   if (!(bits >= 2 && bits <= 16)) throw badAttr(node, `quant_bits = ${bits} must be in [2, 16]`);
   if (!Number.isInteger(offset)) throw badAttr(node, `offset = ${offset} must be an integer`);
+  const xf = asFloat(x);
   const half = 2 ** (bits - 1);
-  const scaled = tf.clipByValue(tf.mul(asFloat(x), tf.scalar(scale)), -half - offset, half - 1 - offset);
-  return roundHalfAwayFromZero(scaled);
+  const bounds = { scale, lo: -half - offset, hi: half - 1 - offset };
+  if (onCpu()) return tf.tensor(quantizeLoop(xf.dataSync() as Float32Array, bounds.scale, bounds.lo, bounds.hi), xf.shape, 'float32');
+  const nonNegative = cached(state, 'non_negative', () => isNonNegative(session.graph, node.inputs[0]));
+  // Scalars live in the state, one tensor per key, so session.dispose() frees them.
+  const scalar = (key: string, value: number) => cached(state, key, () => tf.keep(tf.scalar(value)));
+  const scalars = { scale: scalar('scale', scale), belowHalf: scalar('below_half', BELOW_HALF), four: scalar('four', 4) };
+  return quantizeWithOps(xf, bounds, scalars, nonNegative);
 }
 
 /**
  * y = x − offset_w. Like Huawei's kernel, offset_w is one value or one per output
  * channel, shaped to broadcast against the weight (saveModel writes [1,1,1,C] for HWIO).
  * offset_w is 0 in every AMCT model: then only the int32 → float cast is left.
- * (Caching the float weight across runs does not pay: handing it out again takes a
- * clone, which on wasm is a copy, dearer than the cast.)
+ * A Session folds this op into a float constant when both inputs are constants
+ * (../ascend-folding.ts), so this kernel only runs for weights computed in the graph.
  */
 function ascendWeightQuant({ inputs: [x, offsetW] }: KernelContext): tf.Tensor {
   const offsets = offsetW.dataSync() as ArrayLike<number>; // one value per channel at most
@@ -78,12 +84,16 @@ function ascendWeightQuant({ inputs: [x, offsetW] }: KernelContext): tf.Tensor {
 
 /** y = x·scale: the input already had offset_d removed by AscendQuant. */
 function ascendAntiQuant({ node, inputs: [x] }: KernelContext): tf.Tensor {
-  return tf.mul(asFloat(x), tf.scalar(attrFloat(node, 'scale')));
+  const xf = asFloat(x);
+  if (onCpu()) return tf.tensor(ascendAntiQuantReference(xf.dataSync() as Float32Array, attrFloat(node, 'scale')), xf.shape, 'float32');
+  return tf.mul(xf, tf.scalar(attrFloat(node, 'scale')));
 }
 
 interface DeqParams {
   scale: Float32Array;
   pow2: Float32Array;
+  /** 2^N in float64, as the reference divides by it (N may exceed float32's range). */
+  pow2Exact: Float64Array;
   /** 1 where shift_n > 0, else 0. */
   shifted: Float32Array;
   anyShift: boolean;
@@ -97,11 +107,12 @@ function deqParams(node: NodeDef, deq: tf.Tensor): DeqParams {
     throw badAttr(node, `deq_scale must be a DT_UINT64 constant (the session sees shape [${deq.shape.join(', ')}])`);
   }
   const n = fields.length / 3;
-  const p: DeqParams = { scale: new Float32Array(n), pow2: new Float32Array(n), shifted: new Float32Array(n), anyShift: false, allShift: true };
+  const p: DeqParams = { scale: new Float32Array(n), pow2: new Float32Array(n), pow2Exact: new Float64Array(n), shifted: new Float32Array(n), anyShift: false, allShift: true };
   for (let c = 0; c < n; c++) {
     const shift = fields[c * 3 + 1];
     p.scale[c] = fields[c * 3];
     p.pow2[c] = 2 ** shift;
+    p.pow2Exact[c] = 2 ** shift;
     p.shifted[c] = shift > 0 ? 1 : 0;
     p.anyShift ||= shift > 0;
     p.allShift &&= shift > 0;
@@ -137,28 +148,38 @@ function areaOf(node: NodeDef): number {
  * clamps v to int32, the accumulator's width; no INT8 layer gets near 2^31 (that takes
  * 65,000+ products of 255·128), so that pass over every output is skipped here.
  */
-function ascendDequant({ node, inputs: [input, deq] }: KernelContext): tf.Tensor {
+function ascendDequant({ node, inputs: [input, deq], session, state }: KernelContext): tf.Tensor {
   const x = asFloat(input);
   const k = areaOf(node);
-  const p = deqParams(node, deq);
+  // A constant deq_scale is decoded once per session (its dataSync and tensors per run cost as much as the multiply).
+  const constant = session.graph.producerOf(node.inputs[1]).op === 'Const';
+  const p = constant ? cached(state, 'deq_params', () => deqParams(node, deq)) : deqParams(node, deq);
   const n = p.scale.length;
-  const shape = n === 1 ? [] : channelShape(x.rank, channelAxis(node, x, n), n);
-  const perChannel = (values: Float32Array) => (n === 1 ? tf.scalar(values[0]) : tf.tensor(values, shape, 'float32'));
+  const axis = n === 1 ? x.rank - 1 : channelAxis(node, x, n);
+  if (onCpu()) {
+    const [channels, inner] = n === 1 ? [1, x.size] : [x.shape[axis], x.shape.slice(axis + 1).reduce((a, b) => a * b, 1)];
+    const y = dequantizeLoop(x.dataSync() as Float32Array, { scale: p.scale, pow2: p.pow2Exact, channels, inner, k });
+    return tf.tensor(y, x.shape, 'float32');
+  }
+  const perChannel = (field: 'scale' | 'pow2' | 'shifted') => {
+    const make = () => (n === 1 ? tf.scalar(p[field][0]) : tf.tensor(p[field], channelShape(x.rank, axis, n), 'float32'));
+    return constant ? cached(state, `${field}:${x.rank}:${axis}`, () => tf.keep(make())) : make();
+  };
   let v = k === 1 ? x : tf.mul(x, k);
   if (p.anyShift) {
-    const pow2 = perChannel(p.pow2);
+    const pow2 = perChannel('pow2');
     const narrowed = tf.clipByValue(tf.floor(tf.div(v, pow2)), INT16_MIN, INT16_MAX);
     if (p.allShift) {
       v = narrowed;
     } else {
       // Channels with N = 0 keep the int32 path. Both branches are finite, so the 0/1 blend is exact.
-      const mask = perChannel(p.shifted);
+      const mask = perChannel('shifted');
       const wide = tf.clipByValue(v, INT32_MIN, INT32_MAX);
       v = tf.add(tf.mul(narrowed, mask), tf.mul(wide, tf.sub(1, mask)));
     }
   }
-  let y = tf.mul(v, perChannel(p.scale));
-  if (p.anyShift) y = tf.mul(y, perChannel(p.pow2));
+  let y = tf.mul(v, perChannel('scale'));
+  if (p.anyShift) y = tf.mul(y, perChannel('pow2'));
   return k === 1 ? y : tf.div(y, k);
 }
 
