@@ -41,6 +41,9 @@ export function describeVariant(v: Variant = {}): string {
   const parts = [(v.actAlgo ?? 'ifmr').toUpperCase()];
   if (v.percentile !== undefined) parts.push(`percentile ${v.percentile}`);
   if (v.skipLayers?.length) parts.push(`skip ${v.skipLayers.length}`);
+  if (v.dmqBalancer !== undefined) parts.push(`DMQ balancer α ${v.dmqBalancer}`);
+  const per = Object.entries(v.dmqLayers ?? {});
+  if (per.length) parts.push(`DMQ balancer on ${per.map(([l, a]) => `${l.split('/').slice(-2).join('/')} α ${a}`).join(', ')}`);
   return parts.join(', ');
 }
 

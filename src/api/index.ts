@@ -5,3 +5,4 @@ export { quantizeModel } from './quantize-model';
 export type { QuantizeModelOptions, QuantizeModelResult } from './quantize-model';
 export { saveModel, convertModel } from './save-model';
 export type { SaveModelResult } from './save-model';
+export { setDmqBalancerParam } from './dmq-balancer-config';

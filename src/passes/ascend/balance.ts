@@ -105,6 +105,7 @@ function producerOf(graph: Graph, layer: NodeDef, inputIndex: number, channels: 
   for (;;) {
     if (locked.has(node.name)) return `${node.name} is quantized or fetched by the user`;
     if (readersOf(graph, node.name) !== 1) return `the output of ${node.name} has other readers`;
+    if (node.op === 'Relu6') return `Relu6 ${node.name} does not commute with a per-channel scale (it clips at 6)`;
     if (!COMMUTING.has(node.op)) return { node, through: through.reverse() };
     if (!keepsChannels(graph, node, channels)) return `${node.op} ${node.name} does not commute with a per-channel scale`;
     through.push(node.name);
