@@ -93,6 +93,10 @@ describe('DMQ balancer end to end', () => {
     expect(b('conv2')).toMatchObject({ divide: 'mul' }); // Relu6 does not commute with a scale
     expect(b('conv2').reason).toMatch(/Relu6/);
     expect(b('fc')).toMatchObject({ divide: 'folded', into: 'conv2', through: ['relu3', 'mean'] });
+    // the producers' dequantized outputs are divided by their consumer's s: said for comparison tools
+    expect(json.layers.conv1.output_divided_by).toBe('dw');
+    expect(json.layers.conv2.output_divided_by).toBe('fc');
+    expect(json.layers.dw.output_divided_by).toBeUndefined();
     const quantized = await loadGraph(result.quantizedPb);
     expect(opCounts(quantized).Mul).toBe(2);
     expect(opCounts(quantized).AscendQuant).toBe(4);

@@ -35,6 +35,12 @@ export interface QuantJsonLayer {
    * through the ops `through`, or by an inserted float `mul` node (with the reason).
    */
   dmq_balancer?: { factors: number; divide: 'folded' | 'mul'; into?: string; through?: string[]; mul?: string; reason?: string };
+  /**
+   * When a balanced consumer's 1/s was folded into this layer's dequantization: that
+   * consumer's name. Channel c of this layer's `output` is then the float value divided by
+   * the consumer's tensor_balance_factor[c]; a layer-by-layer comparison multiplies it back.
+   */
+  output_divided_by?: string;
 }
 
 export interface QuantJson {
@@ -136,6 +142,8 @@ export class QuantJsonBuilder {
       nodes: mine.map((n) => n.name),
     };
     if (dequant) out.output = dequant.name;
+    const folded = [...this.balance.values()].find((x) => x.divide === 'folded' && x.into === name && !x.constMul);
+    if (folded) out.output_divided_by = folded.layer;
     const b = this.balance.get(name);
     if (b) {
       out.dmq_balancer = b.divide === 'folded'
