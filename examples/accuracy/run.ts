@@ -53,7 +53,7 @@ async function resolveSkips(model: string, wanted: string[]): Promise<string[]> 
 
 async function evaluate(name: string, outRoot: string, backend: amct.BackendName | undefined, variant: Variant, diagnose: boolean | 'auto', worst: number, skips: string[]): Promise<AccuracyRow> {
   const outDir = path.join(outRoot, name);
-  if (name === 'mnist') return evaluateMnist({ outDir, backend });
+  if (name === 'mnist') return evaluateMnist({ outDir, backend, variant });
   const spec = modelSpec(name);
   fs.mkdirSync(outDir, { recursive: true });
   const skipLayers = await resolveSkips(spec.model(outDir), skips);
