@@ -55,7 +55,6 @@ export class BalancedActivationAccumulator {
   private absMax = new Float64Array(0);
   private batches = 0;
   private total = 0;
-  private scratch = new Float32Array(0);
 
   constructor(private readonly options: BalancedActivationOptions) {}
 
@@ -89,25 +88,11 @@ export class BalancedActivationAccumulator {
       });
     }
     const per = batch.length / channels;
-    if (this.scratch.length < batch.length) this.scratch = new Float32Array(batch.length);
-    this.split(batch, channels, inner);
-    for (let c = 0; c < channels; c++) this.addChannel(c, this.scratch.subarray(c * per, (c + 1) * per));
+    // a channel-major copy of this batch only: not kept, so memory does not grow with layers × batch size
+    const split = splitChannels(batch, channels, inner);
+    for (let c = 0; c < channels; c++) this.addChannel(c, split.subarray(c * per, (c + 1) * per));
     this.total += batch.length;
     this.batches++;
-  }
-
-  /** Channel-major copy of the batch into scratch: channel c at [c·per, (c+1)·per). */
-  private split(batch: Float32Array, channels: number, inner: number): void {
-    const per = batch.length / channels;
-    const fill = new Int32Array(channels);
-    const block = inner * channels;
-    for (let base = 0; base < batch.length; base += block) {
-      for (let c = 0; c < channels; c++) {
-        const from = base + c * inner;
-        this.scratch.set(batch.subarray(from, from + inner), c * per + fill[c]);
-        fill[c] += inner;
-      }
-    }
   }
 
   private init(channels: number, firstBatchSize: number): void {
@@ -200,6 +185,26 @@ export class BalancedActivationAccumulator {
   }
 
   memoryBytes(): number {
-    return this.channels.reduce((b, ch) => b + ch.hist.bytes + ch.top.bytes + ch.bottom.bytes, 0) + this.scratch.byteLength;
+    return this.channels.reduce((b, ch) => b + ch.hist.bytes + ch.top.bytes + ch.bottom.bytes, 0);
   }
+}
+
+/** Channel-major copy of a batch: channel c at [c·per, (c+1)·per), per = length / channels. */
+function splitChannels(batch: Float32Array, channels: number, inner: number): Float32Array {
+  const out = new Float32Array(batch.length);
+  const per = batch.length / channels;
+  if (inner === 1) {
+    // channels last (NHWC, [N, in]): the hot case, one strided pass per channel
+    for (let c = 0; c < channels; c++) {
+      const base = c * per;
+      for (let i = c, k = 0; i < batch.length; i += channels, k++) out[base + k] = batch[i];
+    }
+    return out;
+  }
+  const fill = new Int32Array(channels);
+  for (let from = 0, c = 0; from < batch.length; from += inner, c = (c + 1) % channels) {
+    out.set(batch.subarray(from, from + inner), c * per + fill[c]);
+    fill[c] += inner;
+  }
+  return out;
 }
