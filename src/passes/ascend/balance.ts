@@ -84,8 +84,9 @@ function keepsChannels(graph: Graph, node: NodeDef, channels: number): boolean {
   if (!c) return false;
   const v = Array.from(toFloat32Safe(c));
   if (node.op === 'Reshape') return v.length > 0 && v[v.length - 1] === channels;
-  // Mean over spatial axes of an NHWC tensor (axes 1..rank−2, never the channel axis or −1)
-  return node.op === 'Mean' && v.length > 0 && v.every((a) => a >= 1 && a <= 3);
+  // Mean over the spatial axes 1, 2 of a 4-D NHWC tensor (never the channel axis 3 or −1;
+  // the rank is not known here, so 5-D producers take the Mul instead)
+  return node.op === 'Mean' && v.length > 0 && v.every((a) => a === 1 || a === 2);
 }
 
 function toFloat32Safe(c: NodeDef): Float32Array {
@@ -147,6 +148,10 @@ function decide(graph: Graph, plan: LayerPlan, s: Float32Array, tails: Map<strin
   const p = producerOf(graph, layer, plan.activations[0].inputIndex, s.length, locked);
   if (typeof p === 'string') return { ...base, divide: 'mul', reason: p };
   const producerPlan = tails.get(p.node.name);
+  const fourD = producerPlan !== undefined && ['conv2d', 'depthwise', 'deconv2d'].includes(producerPlan.layer.kind);
+  if (!fourD && p.through.some((n) => graph.getNode(n).op === 'Mean')) {
+    return { ...base, divide: 'mul', reason: 'a Mean on the way reads a tensor whose rank is not known to be 4 (NHWC)' };
+  }
   if (producerPlan && producerPlan.deqScale && hasWeights(producerPlan.layer.kind) && outputsOf(producerPlan) === s.length) {
     if (attrString(graph.getNode(producerPlan.layer.name), 'data_format', 'NHWC').startsWith('NC')) return { ...base, divide: 'mul', reason: 'producer is channels-first' };
     divideDeqScale(producerPlan, s);
