@@ -125,10 +125,19 @@ function replaceConst(g: Graph, reader: string, index: number, name: string, dim
   g.replaceInput(reader, index, c.name);
 }
 
+/** DMQ balancer (SPEC §10): a float Mul by 1/s on the layer's input edge, as the reference does it. */
+function balanceInput(g: Graph, c: LayerCandidate, inputIndex: number, s: number[]): void {
+  const node = g.getNode(c.name);
+  const edge = g.consumersOf(node.inputs[inputIndex]).filter((e) => e.node.name === c.name && e.inputIndex === inputIndex);
+  const k = g.addNode({ name: g.uniqueName(`${c.name}/ref_inv_s`), op: 'Const', attr: { dtype: attr.type(DataType.DT_FLOAT), value: attr.tensor(floatTensor([s.length], s.map((v) => Math.fround(1 / v)))) } });
+  g.insertOnEdge(node.inputs[inputIndex], { name: g.uniqueName(`${c.name}/ref_balance`), op: 'Mul', inputs: [k.name], attr: { T: attr.type(DataType.DT_FLOAT) } }, edge);
+}
+
 function fakeQuantLayer(g: Graph, c: LayerCandidate, records: ReadonlyMap<string, LayerRecord>): void {
   recordKeysOf(c).forEach((key, i) => {
     const r = records.get(key);
     if (!r) return;
+    if (r.tensorBalanceFactor) balanceInput(g, c, c.dataInputs[i], r.tensorBalanceFactor);
     const node = g.getNode(c.name);
     const edge = g.consumersOf(node.inputs[c.dataInputs[i]]).filter((e) => e.node.name === c.name && e.inputIndex === c.dataInputs[i]);
     const spec = { name: g.uniqueName(`${c.name}/ref_fq_${i}`), op: 'AmctTestFakeQuant', attr: { scale_d: attr.float(r.scaleD!), offset_d: attr.float(r.offsetD ?? 0) } };
@@ -140,7 +149,15 @@ function fakeQuantLayer(g: Graph, c: LayerCandidate, records: ReadonlyMap<string
   if (!w.ok) throw new Error(w.reason);
   const scaleW = Float32Array.from(r.scaleW);
   const dims = w.value.shape.dims;
-  replaceConst(g, c.name, c.weightInput!, `${c.name}/ref_w`, dims, fakeWeights(toFloat32(w.value), dims, scaleW, c.weightChannelAxis));
+  let wf = toFloat32(w.value);
+  if (r.tensorBalanceFactor) {
+    // w_c·s_c along the input-channel axis (HWIO/HWCM 2, HWOI/DHWIO 3, KN 0)
+    const axis = { HWIO: 2, HWCM: 2, HWOI: 3, DHWIO: 3, KN: 0 }[c.weightLayout!];
+    const s = r.tensorBalanceFactor;
+    const { inner, channels } = channelLayout(dims, axis);
+    wf = Float32Array.from(wf, (v, i) => Math.fround(v * s[((i / inner) | 0) % channels]));
+  }
+  replaceConst(g, c.name, c.weightInput!, `${c.name}/ref_w`, dims, fakeWeights(wf, dims, scaleW, c.weightChannelAxis));
   const readers = g.dataConsumersOfNode(c.name);
   if (readers.length !== 1 || readers[0].node.op !== 'BiasAdd') return;
   const biasAdd = readers[0].node;

@@ -41,6 +41,9 @@ export function describeVariant(v: Variant = {}): string {
   const parts = [(v.actAlgo ?? 'ifmr').toUpperCase()];
   if (v.percentile !== undefined) parts.push(`percentile ${v.percentile}`);
   if (v.skipLayers?.length) parts.push(`skip ${v.skipLayers.length}`);
+  if (v.dmqBalancer !== undefined) parts.push(`DMQ balancer α ${v.dmqBalancer}`);
+  const per = Object.entries(v.dmqLayers ?? {});
+  if (per.length) parts.push(`DMQ balancer on ${per.map(([l, a]) => `${l.split('/').slice(-2).join('/')} α ${a}`).join(', ')}`);
   return parts.join(', ');
 }
 
@@ -97,13 +100,13 @@ async function mnistAgreement(quantizedPb: string, backend?: amct.BackendName): 
 }
 
 /** MNIST through the MNIST example's own flow (4 batches of 64 training digits). */
-export async function evaluateMnist(options: Pick<EvaluateOptions, 'outDir' | 'backend'>): Promise<AccuracyRow> {
+export async function evaluateMnist(options: Pick<EvaluateOptions, 'outDir' | 'backend' | 'variant'>): Promise<AccuracyRow> {
   const started = Date.now();
-  const r = await runMnistQuantization({ outDir: options.outDir, backend: options.backend });
+  const r = await runMnistQuantization({ outDir: options.outDir, backend: options.backend, dmqBalancerParam: options.variant?.dmqBalancer });
   const { agreement, count } = await mnistAgreement(r.files.quantizedPb, options.backend);
   return {
     model: 'mnist',
-    variant: describeVariant(),
+    variant: describeVariant({ dmqBalancer: options.variant?.dmqBalancer }),
     quantizedLayers: r.quantizedLayers.length,
     heldOut: count,
     outputs: [agreement],

@@ -11,6 +11,8 @@
  * cosine to its output's, which is what the layer itself loses.
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { readRecord } from '../../src/record';
 import * as amct from '../../src';
 import { rowCosines, summarize } from './metrics';
 import { ModelSpec } from './models';
@@ -27,7 +29,8 @@ export interface LayerLoss {
 }
 
 interface QuantJsonFile {
-  layers: Record<string, { op: string; node: string; output?: string; nodes: string[] }>;
+  record_file: string;
+  layers: Record<string, { op: string; node: string; output?: string; nodes: string[]; output_divided_by?: string; dmq_balancer?: { divide: string; mul?: string } }>;
   nodes: Record<string, { layer?: string; role?: string }>;
 }
 
@@ -37,9 +40,15 @@ interface Probe {
   /** Tensor in the float graph, tensor in the INT8 graph. */
   out: [string, string];
   in?: [string, string];
+  /**
+   * DMQ balancer: per channel (last axis), what the INT8 tensor must be multiplied by to
+   * compare with float — the balance factors s of the layer whose 1/s was folded in.
+   */
+  outScale?: number[];
+  inScale?: number[];
 }
 
-function probes(map: QuantJsonFile, quantized: amct.Graph, floatGraph: amct.Graph): Probe[] {
+function probes(map: QuantJsonFile, quantized: amct.Graph, floatGraph: amct.Graph, factors: (layer: string) => number[] | undefined): Probe[] {
   const biasAdds = new Map<string, string>();
   for (const [name, n] of Object.entries(map.nodes)) if (n.role === 'bias_add' && n.layer) biasAdds.set(n.layer, name);
   // INT8 tensor → the float tensor of the same value: a layer's dequantized output stands
@@ -55,15 +64,25 @@ function probes(map: QuantJsonFile, quantized: amct.Graph, floatGraph: amct.Grap
     const tail = floatOf.get(entry.output)!;
     if (!floatGraph.has(tail)) continue;
     const quant = entry.nodes.map((n) => quantized.node(n)).find((n) => n?.op === 'AscendQuant');
-    const input = quant?.inputs[0];
+    let input = quant?.inputs[0];
+    let inScale: number[] | undefined;
+    // balanced: compare the input before the Mul by 1/s, or x/s folded upstream times s
+    if (input !== undefined && entry.dmq_balancer?.mul !== undefined && amct.parseTensorName(input).node === entry.dmq_balancer.mul) input = quantized.getNode(entry.dmq_balancer.mul).inputs[0];
+    else if (entry.dmq_balancer?.divide === 'folded') inScale = factors(layer);
     const floatInput = input === undefined ? undefined : counterpart(input);
-    out.push({ layer, op: entry.op, out: [tail, entry.output], in: floatInput === undefined ? undefined : [floatInput, input!] });
+    const outScale = entry.output_divided_by ? factors(entry.output_divided_by) : undefined;
+    out.push({ layer, op: entry.op, out: [tail, entry.output], in: floatInput === undefined ? undefined : [floatInput, input!], outScale, inScale });
   }
   return out;
 }
 
 /** Mean per-sample cosine of each fetched pair, over `samples` run in batches. */
-async function meanCosines(spec: ModelSpec, floatS: amct.Session, int8S: amct.Session, pairs: [string, string][], samples: number): Promise<number[]> {
+function rescaled(data: Float32Array, scale: number[] | undefined): Float32Array {
+  if (!scale) return data;
+  return Float32Array.from(data, (v, i) => v * scale[i % scale.length]);
+}
+
+async function meanCosines(spec: ModelSpec, floatS: amct.Session, int8S: amct.Session, pairs: [string, string][], samples: number, scales: (number[] | undefined)[]): Promise<number[]> {
   const sums = new Array<number>(pairs.length).fill(0);
   const crops = spec.heldOut().slice(0, samples);
   for (const part of chunks(crops, spec.maxBatch)) {
@@ -71,7 +90,7 @@ async function meanCosines(spec: ModelSpec, floatS: amct.Session, int8S: amct.Se
     const f = await floatS.run(pairs.map((p) => p[0]), feeds);
     const q = await int8S.run(pairs.map((p) => p[1]), feeds);
     pairs.forEach((_, i) => {
-      sums[i] += rowCosines(f[i].data as Float32Array, q[i].data as Float32Array, part.length).reduce((s, c) => s + c, 0);
+      sums[i] += rowCosines(f[i].data as Float32Array, rescaled(q[i].data as Float32Array, scales[i]), part.length).reduce((s, c) => s + c, 0);
     });
   }
   return sums.map((s) => s / crops.length);
@@ -91,14 +110,16 @@ export async function diagnoseLayers(spec: ModelSpec, model: string, quantizedPb
   amct.prepareGraph(floatGraph, { doFusion: true });
   const quantized = await amct.loadGraph(quantizedPb);
   const map = JSON.parse(await fs.promises.readFile(quantJson, 'utf8')) as QuantJsonFile;
-  const list = probes(map, quantized, floatGraph);
+  const records = await readRecord(path.resolve(path.dirname(quantJson), map.record_file));
+  const list = probes(map, quantized, floatGraph, (layer) => records.get(layer)?.tensorBalanceFactor);
   const floatS = await amct.Session.create(floatGraph, { backend: options.backend });
   const int8S = await amct.Session.create(quantized, { backend: options.backend });
   try {
     const losses: LayerLoss[] = [];
     for (const group of chunks(list, options.group ?? 12)) {
       const pairs: [string, string][] = group.flatMap((p) => (p.in ? [p.out, p.in] : [p.out]));
-      const cos = await meanCosines(spec, floatS, int8S, pairs, options.samples ?? 8);
+      const scales = group.flatMap((p) => (p.in ? [p.outScale, p.inScale] : [p.outScale]));
+      const cos = await meanCosines(spec, floatS, int8S, pairs, options.samples ?? 8, scales);
       let k = 0;
       for (const p of group) {
         const outputCosine = cos[k++];

@@ -17,6 +17,10 @@ export interface Variant {
   actAlgo?: 'ifmr' | 'hfmg';
   /** IFMR's max_percentile and min_percentile (default 0.999999); 1 keeps the extremes. */
   percentile?: number;
+  /** DMQ balancer migration strength α on every layer with weights (createQuantConfig's dmqBalancerParam). */
+  dmqBalancer?: number;
+  /** DMQ balancer α per layer (applied after dmqBalancer), with setDmqBalancerParam. */
+  dmqLayers?: Record<string, number>;
 }
 
 export interface QuantizedFiles {
@@ -73,7 +77,12 @@ export async function quantize(spec: ModelSpec, outDir: string, backend: amct.Ba
   const batchNum = Math.ceil(spec.calibration().length / spec.maxBatch);
 
   const graph = await amct.loadGraph(model);
-  await amct.createQuantConfig(config, graph, { skipLayers: variant.skipLayers ?? [], batchNum });
+  await amct.createQuantConfig(config, graph, { skipLayers: variant.skipLayers ?? [], batchNum, dmqBalancerParam: variant.dmqBalancer });
+  for (const [layer, alpha] of Object.entries(variant.dmqLayers ?? {})) {
+    const tmp = `${config}.tmp.json`;
+    await amct.setDmqBalancerParam(config, tmp, [layer], alpha);
+    await fs.promises.rename(tmp, config);
+  }
   if (variant.actAlgo === 'hfmg') await editActivations(config, toHfmg);
   else if (variant.percentile !== undefined) await editActivations(config, (act) => ({ ...act, max_percentile: variant.percentile, min_percentile: variant.percentile }));
   await amct.quantizeModel(graph, config, record);

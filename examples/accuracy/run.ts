@@ -3,7 +3,7 @@
  *
  *   npx ts-node --transpile-only examples/accuracy/run.ts --model <mnist|nsfwjs|blazeface|emotion|iris|liveness|all>
  *     [--out DIR] [--backend wasm|cpu|tfjs-node] [--act-algo ifmr|hfmg] [--percentile P] [--skip layer,layer]
- *     [--diagnose] [--worst N] [--json FILE]
+ *     [--dmq ALPHA] [--dmq-layers layer=ALPHA,...] [--diagnose] [--worst N] [--json FILE]
  *
  * --skip takes layer names or, for short, unique suffixes of them ("dense_2/BiasAdd").
  */
@@ -16,6 +16,8 @@ import { MODELS, modelSpec } from './models';
 import type { Variant } from './quantize';
 
 const f4 = (x: number) => x.toFixed(4);
+/** --dmq-layers layer=α,...: names or unique suffixes, resolved per model. */
+let dmqLayerArgs: [string, number][] = [];
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function formatRow(r: AccuracyRow): string[] {
@@ -51,11 +53,13 @@ async function resolveSkips(model: string, wanted: string[]): Promise<string[]> 
 
 async function evaluate(name: string, outRoot: string, backend: amct.BackendName | undefined, variant: Variant, diagnose: boolean | 'auto', worst: number, skips: string[]): Promise<AccuracyRow> {
   const outDir = path.join(outRoot, name);
-  if (name === 'mnist') return evaluateMnist({ outDir, backend });
+  if (name === 'mnist') return evaluateMnist({ outDir, backend, variant });
   const spec = modelSpec(name);
   fs.mkdirSync(outDir, { recursive: true });
   const skipLayers = await resolveSkips(spec.model(outDir), skips);
-  return evaluateModel(spec, { outDir, backend, variant: { ...variant, skipLayers }, diagnose, worst });
+  const dmqNames = await resolveSkips(spec.model(outDir), dmqLayerArgs.map(([l]) => l));
+  const dmqLayers = dmqLayerArgs.length ? Object.fromEntries(dmqNames.map((n, i) => [n, dmqLayerArgs[i][1]])) : undefined;
+  return evaluateModel(spec, { outDir, backend, variant: { ...variant, skipLayers, dmqLayers }, diagnose, worst });
 }
 
 async function main(): Promise<void> {
@@ -67,6 +71,8 @@ async function main(): Promise<void> {
       'act-algo': { type: 'string' },
       percentile: { type: 'string' },
       skip: { type: 'string' },
+      dmq: { type: 'string' },
+      'dmq-layers': { type: 'string' },
       diagnose: { type: 'boolean', default: false },
       worst: { type: 'string' },
       json: { type: 'string' },
@@ -76,6 +82,8 @@ async function main(): Promise<void> {
   const outRoot = path.resolve(values.out ?? path.join('out', 'accuracy'));
   const variant: Variant = { actAlgo: values['act-algo'] === 'hfmg' ? 'hfmg' : 'ifmr' };
   if (values.percentile !== undefined) variant.percentile = Number(values.percentile);
+  if (values.dmq !== undefined) variant.dmqBalancer = Number(values.dmq);
+  dmqLayerArgs = values['dmq-layers'] ? values['dmq-layers'].split(',').map((kv) => { const [l, a] = kv.split('='); return [l, Number(a)]; }) : [];
   const skips = values.skip ? values.skip.split(',') : [];
   const rows: AccuracyRow[] = [];
   for (const name of names) {

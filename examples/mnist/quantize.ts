@@ -21,6 +21,10 @@ export interface MnistQuantizationOptions {
   /** Calibration batches (AMCT's batch_num) and images per batch. */
   batchNum?: number;
   batchSize?: number;
+  /** The float model to quantize (default the committed MNIST CNN, MNIST_MODEL). */
+  modelFile?: string;
+  /** createQuantConfig's dmqBalancerParam: the DMQ balancer on every layer with weights. */
+  dmqBalancerParam?: number;
   /** Progress lines for the demo; silent when absent. */
   say?: (line: string) => void;
 }
@@ -68,8 +72,9 @@ export async function runMnistQuantization(options: MnistQuantizationOptions): P
   const heldOut = gather(digits, digits.heldOutIndices);
 
   // 1. Config and calibration graph.
-  const graph = await amct.loadGraph(MNIST_MODEL);
-  await amct.createQuantConfig(files.config, graph, { batchNum });
+  const modelFile = options.modelFile ?? MNIST_MODEL;
+  const graph = await amct.loadGraph(modelFile);
+  await amct.createQuantConfig(files.config, graph, { batchNum, dmqBalancerParam: options.dmqBalancerParam });
   await amct.quantizeModel(graph, files.config, files.record);
 
   // 2. Calibration: the user's own inference loop over batch_num batches.
@@ -87,12 +92,12 @@ export async function runMnistQuantization(options: MnistQuantizationOptions): P
 
   // 3. The deployable INT8 model.
   const t1 = Date.now();
-  const saved = await amct.saveModel(MNIST_MODEL, [OUTPUT], files.record, savePath);
+  const saved = await amct.saveModel(modelFile, [OUTPUT], files.record, savePath);
   const save = (Date.now() - t1) / 1000;
 
   // 4. Float vs INT8 on every labeled digit, and on the held-out ones.
   const t2 = Date.now();
-  const floatSession = await amct.Session.create(await amct.loadGraph(MNIST_MODEL), { backend: options.backend });
+  const floatSession = await amct.Session.create(await amct.loadGraph(modelFile), { backend: options.backend });
   const int8Session = await amct.Session.create(await amct.loadGraph(files.quantizedPb), { backend: options.backend });
   try {
     const floatAll = await accuracyOf(floatSession, digits.images, digits.labels);
@@ -108,7 +113,7 @@ export async function runMnistQuantization(options: MnistQuantizationOptions): P
       int8HeldOut: int8Held.accuracy,
       evaluated: floatAll.count,
       heldOutCount: floatHeld.count,
-      floatBytes: fs.statSync(MNIST_MODEL).size,
+      floatBytes: fs.statSync(modelFile).size,
       int8Bytes: fs.statSync(files.quantizedPb).size,
       files,
       seconds: { calibration, save, evaluation, total: (Date.now() - started) / 1000 },

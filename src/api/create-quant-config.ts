@@ -28,6 +28,12 @@ export interface CreateQuantConfigOptions {
    * skipLayers, batchNum and activationOffset, as AMCT's config_defination does.
    */
   configDefinition?: string;
+  /**
+   * Turns the DMQ balancer on for every layer with weights, with this migration strength
+   * α in [0.2, 0.8] (SPEC §10; ours as an option, AMCT sets it in the .cfg). Off when
+   * absent. With configDefinition, the .cfg's dmq_balancer settings apply instead.
+   */
+  dmqBalancerParam?: number;
 }
 
 /** One layer candidate as the config treats it, for callers that print the layer list. */
@@ -63,6 +69,9 @@ function checkArguments(configFile: unknown, graph: unknown, options: unknown): 
   if (o.activationOffset !== undefined && typeof o.activationOffset !== 'boolean') {
     throw new ConfigError('INVALID_ARGUMENT', `activationOffset must be true or false, got ${String(o.activationOffset)}`, { field: 'activation_offset', hint: 'pass activationOffset: true (asymmetric) or false (symmetric)' });
   }
+  if (o.dmqBalancerParam !== undefined && typeof o.dmqBalancerParam !== 'number') {
+    throw new ConfigError('INVALID_ARGUMENT', `dmqBalancerParam must be a number in [0.2, 0.8], got ${JSON.stringify(o.dmqBalancerParam)}`, { field: 'dmq_balancer_param' });
+  }
   if (o.configDefinition !== undefined && (typeof o.configDefinition !== 'string' || o.configDefinition.length === 0)) {
     throw new ConfigError('INVALID_ARGUMENT', 'configDefinition must be the path of a .cfg file', { field: 'config_defination', hint: 'pass the path of a simplified config (.cfg) file, or leave configDefinition out' });
   }
@@ -80,7 +89,7 @@ function refuseQuantized(graph: Graph): void {
 
 async function loadDefinition(options: CreateQuantConfigOptions): Promise<ConfigDefinition | undefined> {
   if (options.configDefinition === undefined) return undefined;
-  const ignored = (['skipLayers', 'batchNum', 'activationOffset'] as const).filter((k) => options[k] !== undefined);
+  const ignored = (['skipLayers', 'batchNum', 'activationOffset', 'dmqBalancerParam'] as const).filter((k) => options[k] !== undefined);
   if (ignored.length > 0) log.warn(`configDefinition is given, so ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored (as in AMCT)`);
   return readConfigDefinition(options.configDefinition);
 }

@@ -8,3 +8,4 @@ export type { SaveModelResult } from './save-model';
 export { inspectModel } from './inspect-model';
 export type { InspectOptions, ModelInspection, InspectedTensor, SignatureTensor, InspectedLayer, SkippedLayer } from './inspect-model';
 export type { RecordWrittenEvent } from '../record';
+export { setDmqBalancerParam } from './dmq-balancer-config';

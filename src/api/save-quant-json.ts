@@ -8,10 +8,10 @@
  * restoration rename them.
  */
 import type { Graph, NodeDef } from '../ir';
-import type { EmitReport, EmittedRole, LayerPlan } from '../passes';
+import type { BalancePlan, EmitReport, EmittedRole, LayerPlan } from '../passes';
 
 /** Emitted nodes' roles, plus the layer op itself and the BiasAdd whose bias became int32. */
-export type NodeRole = EmittedRole | 'layer' | 'bias_add';
+export type NodeRole = EmittedRole | 'layer' | 'bias_add' | 'balance_mul' | 'balance_factor';
 
 export interface QuantJsonNode {
   origins: string[];
@@ -29,6 +29,18 @@ export interface QuantJsonLayer {
   /** The node whose output is the layer's dequantized float value (absent for tensor quantization). */
   output?: string;
   nodes: string[];
+  /**
+   * DMQ balancer (SPEC §10), for balanced layers: how the input is divided by s —
+   * `folded` into `into` (a quantized producer's dequantization, or a Mul's constant)
+   * through the ops `through`, or by an inserted float `mul` node (with the reason).
+   */
+  dmq_balancer?: { factors: number; divide: 'folded' | 'mul'; into?: string; through?: string[]; mul?: string; reason?: string };
+  /**
+   * When a balanced consumer's 1/s was folded into this layer's dequantization: that
+   * consumer's name. Channel c of this layer's `output` is then the float value divided by
+   * the consumer's tensor_balance_factor[c]; a layer-by-layer comparison multiplies it back.
+   */
+  output_divided_by?: string;
 }
 
 export interface QuantJson {
@@ -61,6 +73,7 @@ export class QuantJsonBuilder {
   /** AscendDequant → the node whose value it restores. */
   private readonly dequantOf = new Map<NodeDef, NodeDef>();
   private plans: LayerPlan[] = [];
+  private balance = new Map<string, BalancePlan>();
   private layerNodes = new Map<string, NodeDef>();
 
   /** Call on the prepared graph, before emission. */
@@ -76,6 +89,17 @@ export class QuantJsonBuilder {
       this.layerNodes.set(p.layer.name, node);
       this.tags.set(node, { layer: p.layer.name, role: 'layer' });
       if (p.bias) this.tags.set(graph.getNode(p.bias.biasAdd), { layer: p.layer.name, role: 'bias_add' });
+    }
+  }
+
+  /** After the balancer's edits (before emission): its Mul nodes and their constants. */
+  markBalance(graph: Graph, balance: BalancePlan[]): void {
+    for (const b of balance) {
+      this.balance.set(b.layer, b);
+      if (!b.mulNode) continue;
+      const mul = graph.getNode(b.mulNode);
+      this.tags.set(mul, { layer: b.layer, role: 'balance_mul' });
+      this.tags.set(graph.getNode(mul.inputs[1]), { layer: b.layer, role: 'balance_factor' });
     }
   }
 
@@ -118,6 +142,14 @@ export class QuantJsonBuilder {
       nodes: mine.map((n) => n.name),
     };
     if (dequant) out.output = dequant.name;
+    const folded = [...this.balance.values()].find((x) => x.divide === 'folded' && x.into === name && !x.constMul);
+    if (folded) out.output_divided_by = folded.layer;
+    const b = this.balance.get(name);
+    if (b) {
+      out.dmq_balancer = b.divide === 'folded'
+        ? { factors: b.factors.length, divide: 'folded', into: b.into, through: b.through }
+        : { factors: b.factors.length, divide: 'mul', mul: b.mulNode, reason: b.reason };
+    }
     return out;
   }
 

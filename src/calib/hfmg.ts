@@ -108,6 +108,35 @@ export class HfmgAccumulator {
     this.hi = hi;
   }
 
+  /**
+   * Replaces the histogram with bins given as uniform intervals mean ± half (the DMQ
+   * balancer's rescaled per-channel bins, see balanced-activation.ts) over [lo, hi].
+   */
+  loadBins(bins: { n: ArrayLike<number>; mean: ArrayLike<number>; half: ArrayLike<number> }, lo: number, hi: number): void {
+    const nb = this.numBins;
+    this.counts = new Float64Array(nb);
+    this.lo = lo;
+    this.hi = hi;
+    this.batches = 1;
+    const w = (hi - lo) / nb;
+    const at = (x: number) => Math.min(nb - 1, Math.max(0, Math.floor((x - lo) / w)));
+    for (let k = 0; k < bins.n.length; k++) {
+      const n = bins.n[k];
+      const a = bins.mean[k] - bins.half[k];
+      const b = bins.mean[k] + bins.half[k];
+      const ja = w > 0 ? at(a) : nb >> 1;
+      const jb = w > 0 ? at(b) : ja;
+      if (ja === jb) {
+        this.counts[ja] += n;
+        continue;
+      }
+      for (let j = ja; j <= jb; j++) {
+        const overlap = Math.min(b, lo + (j + 1) * w) - Math.max(a, lo + j * w);
+        if (overlap > 0) this.counts[j] += (n * overlap) / (b - a);
+      }
+    }
+  }
+
   /** The chosen clipping range [clipMin, clipMax] before the ≥0≥ clamp. */
   clipRange(): { clipMin: number; clipMax: number } {
     this.requireData();

@@ -8,3 +8,6 @@ export { HfmgAccumulator, HFMG_BIN_CHOICES } from './hfmg';
 export type { HfmgParams } from './hfmg';
 export { arq } from './arq';
 export type { ArqResult } from './arq';
+export { balanceFactors, inputChannelMax, scaleInputChannels, reciprocalFactors, BALANCE_FACTOR_MIN, BALANCE_FACTOR_MAX, MIGRATION_STRENGTH_RANGE } from './balance';
+export { BalancedActivationAccumulator } from './balanced-activation';
+export type { BalancedActivationOptions, BalancedAlgorithm } from './balanced-activation';

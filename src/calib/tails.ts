@@ -91,6 +91,15 @@ export class TopK {
     return selectKth(copy, this.len - r);
   }
 
+  /**
+   * The values whose ranks are known, largest first: the whole stream while nothing was
+   * dropped, else its `capacity` largest (the DMQ balancer merges channels' tails with it).
+   */
+  known(): Float32Array {
+    const sorted = this.buf.slice(0, this.len).sort().reverse();
+    return this.dropped ? sorted.subarray(0, this.capacity) : sorted;
+  }
+
   get bytes(): number {
     return this.buf.byteLength + this.saved.byteLength;
   }

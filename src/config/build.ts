@@ -11,6 +11,7 @@ import { cfgError } from './cfg-lines';
 import { activationJson, defaultIfmr, NUM_BITS, weightJson } from './defaults';
 import { forcesSymmetric, hasWeights, matchesType } from './ops';
 import { batchNumViolation } from './rules';
+import { migrationStrengthViolation } from './balancer';
 import { layerSettingsFromDefinition, tensorActivationFromDefinition } from './precedence';
 import { ConfigDefinition, HEADER_KEYS, LayerQuantConfig, QuantConfig, ResolvedActivation, ResolvedWeight, TensorQuantizeConfig } from './types';
 
@@ -20,9 +21,15 @@ export interface BuildQuantConfigOptions {
   activationOffset?: boolean;
   /** A parsed simplified config; when given, the three options above are ignored. */
   definition?: ConfigDefinition;
+  /**
+   * DMQ balancer migration strength α in [0.2, 0.8] for every layer with weights (SPEC
+   * §10, ours as an option); absent = off, as in AMCT. Ignored when `definition` is given
+   * (the .cfg says it with dmq_balancer { migration_strength }).
+   */
+  dmqBalancerParam?: number;
 }
 
-type Settings = { activation: ResolvedActivation; weight?: ResolvedWeight };
+type Settings = { activation: ResolvedActivation; weight?: ResolvedWeight; dmqBalancer?: number };
 
 interface Plan {
   batchNum: number;
@@ -49,6 +56,10 @@ function planFromOptions(opts: BuildQuantConfigOptions, index: CandidateIndex): 
     if (p) throw new ConfigError(p.code, p.message, { layer: name, field: 'skip_layers', hint: p.hint });
   }
   const activationOffset = opts.activationOffset ?? true;
+  const alphaProblem = opts.dmqBalancerParam === undefined ? undefined : migrationStrengthViolation(opts.dmqBalancerParam);
+  if (alphaProblem) {
+    throw new ConfigError('CONFIG_INVALID', `dmqBalancerParam ${alphaProblem}`, { field: 'dmq_balancer_param', hint: 'the migration strength α lies in [0.2, 0.8]; 0.5 is the usual choice' });
+  }
   return {
     batchNum,
     activationOffset,
@@ -59,6 +70,7 @@ function planFromOptions(opts: BuildQuantConfigOptions, index: CandidateIndex): 
     settings: (c) => ({
       activation: defaultIfmr(forcesSymmetric(c.kind) ? false : activationOffset),
       weight: hasWeights(c.kind) ? { numBits: NUM_BITS, wtsAlgo: 'arq_quantize', channelWise: c.channelWiseAllowed } : undefined,
+      dmqBalancer: hasWeights(c.kind) ? opts.dmqBalancerParam : undefined,
     }),
     tensorQuantize: [],
   };
@@ -110,6 +122,7 @@ function layerJson(c: LayerCandidate, plan: Plan): LayerQuantConfig {
   const s = plan.settings(c);
   const json: LayerQuantConfig = { quant_enable: !plan.skipped.has(c.name), activation_quant_params: activationJson(s.activation) };
   if (s.weight) json.weight_quant_params = weightJson(s.weight);
+  if (s.dmqBalancer !== undefined) json.dmq_balancer_param = s.dmqBalancer;
   return json;
 }
 

@@ -6,6 +6,7 @@ import { cfgError, cfgLine, displayPath } from './cfg-lines';
 import { HFMG_DEFAULT_BINS, IFMR_DEFAULTS } from './defaults';
 import { LAYER_TYPES, TENSOR_TYPES } from './ops';
 import { batchNumViolation, binsViolation, ifmrViolation } from './rules';
+import { migrationStrengthViolation } from './balancer';
 import { CalibrationDefinition, ConfigDefinition, HfmgDefinition, IfmrDefinition } from './types';
 
 const TYPES_HINT = `layer types are TensorFlow op types: ${LAYER_TYPES.join(', ')}`;
@@ -43,6 +44,20 @@ function checkCalibration(def: ConfigDefinition, cal: CalibrationDefinition | un
     });
   }
   checkActivation(def, path, cal.ifmrQuantize, cal.hfmgQuantize);
+  checkBalancer(def, cal, path);
+}
+
+/** dmq_balancer { migration_strength } (SPEC §10): present and in [0.2, 0.8]. */
+function checkBalancer(def: ConfigDefinition, cal: CalibrationDefinition, path: string): void {
+  if (!cal.dmqBalancer) return;
+  const alpha = cal.dmqBalancer.migrationStrength;
+  const at = `${path}.dmq_balancer[0].migration_strength[0]`;
+  const problem = alpha === undefined ? 'is missing' : migrationStrengthViolation(alpha);
+  if (problem) {
+    throw cfgError(def, 'CONFIG_INVALID', `migration_strength in ${displayPath(path)}.dmq_balancer ${problem}`, alpha === undefined ? `${path}.dmq_balancer[0]` : at, {
+      hint: 'write dmq_balancer { migration_strength: 0.5 } with a value in [0.2, 0.8]',
+    });
+  }
 }
 
 /** Reports the second of two entries with the same key, naming the first one's line. */
@@ -110,7 +125,10 @@ export function checkDefinition(def: ConfigDefinition): void {
   const batchProblem = def.batchNum !== undefined ? batchNumViolation(def.batchNum) : undefined;
   if (batchProblem) throw cfgError(def, 'CONFIG_INVALID', batchProblem, 'batch_num[0]', { hint: 'batch_num is how many calibration batches are run' });
   def.skipLayerTypes.forEach((t, i) => checkLayerType(def, t, `skip_layer_types[${i}]`, 'skip_layer_types', true));
-  if (def.commonConfig) checkActivation(def, 'common_config[0]', def.commonConfig.ifmrQuantize, def.commonConfig.hfmgQuantize);
+  if (def.commonConfig) {
+    checkActivation(def, 'common_config[0]', def.commonConfig.ifmrQuantize, def.commonConfig.hfmgQuantize);
+    checkBalancer(def, def.commonConfig, 'common_config[0]');
+  }
   checkOverrides(def);
   checkTensorQuantize(def);
 }

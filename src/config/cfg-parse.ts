@@ -40,6 +40,7 @@ function toCalibration(r?: RawCalibration): CalibrationDefinition | undefined {
     ['arqQuantize', r.arq_quantize ? present<{ channelWise?: boolean }>([['channelWise', r.arq_quantize.channel_wise]]) : undefined],
     ['ifmrQuantize', toIfmr(r.ifmr_quantize)],
     ['hfmgQuantize', toHfmg(r.hfmg_quantize)],
+    ['dmqBalancer', r.dmq_balancer ? present<{ migrationStrength?: number }>([['migrationStrength', r.dmq_balancer.migration_strength]]) : undefined],
   ]);
 }
 

@@ -20,11 +20,13 @@ const descriptor = {
     ARQuantize: { fields: { channel_wise: { type: 'bool', id: 1 } } },
     IFMRQuantize: { fields: ifmr },
     HFMGQuantize: { fields: { num_of_bins: { type: 'uint32', id: 1 }, asymmetric: { type: 'bool', id: 2 } } },
+    DMQBalancer: { fields: { migration_strength: { type: 'float', id: 1 } } },
     CalibrationConfig: {
       fields: {
         arq_quantize: { type: 'ARQuantize', id: 1 },
         ifmr_quantize: { type: 'IFMRQuantize', id: 2 },
         hfmg_quantize: { type: 'HFMGQuantize', id: 3 },
+        dmq_balancer: { type: 'DMQBalancer', id: 4 },
       },
     },
     OverrideLayerType: {
@@ -85,6 +87,7 @@ export interface RawCalibration {
   arq_quantize?: { channel_wise?: boolean };
   ifmr_quantize?: RawIfmr;
   hfmg_quantize?: RawHfmg;
+  dmq_balancer?: { migration_strength?: number };
 }
 export interface RawAmctConfig {
   batch_num?: number;

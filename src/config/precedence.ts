@@ -9,6 +9,7 @@ import { LayerCandidate } from '../passes/layer-types';
 import { cfgError } from './cfg-lines';
 import { HFMG_DEFAULT_BINS, IFMR_DEFAULTS, NUM_BITS } from './defaults';
 import { CONV_FAMILY, forcesSymmetric, hasWeights, matchesType } from './ops';
+import { BALANCER_LAYER_HINT, balancerLayerProblem } from './balancer';
 import { CalibrationDefinition, ConfigDefinition, HfmgDefinition, IfmrDefinition, ResolvedActivation, ResolvedWeight } from './types';
 
 interface Source {
@@ -82,14 +83,34 @@ function layerWeight(def: ConfigDefinition, c: LayerCandidate, sources: Source[]
   return { numBits: NUM_BITS, wtsAlgo: 'arq_quantize', channelWise };
 }
 
+/**
+ * dmq_balancer from the highest-priority calibration config that has one. common_config's
+ * applies to the layers with weights only; a layer type or layer override that names a
+ * layer without weights is an error.
+ */
+function layerBalancer(def: ConfigDefinition, c: LayerCandidate, sources: Source[]): number | undefined {
+  const src = sources.find((s) => s.config.dmqBalancer?.migrationStrength !== undefined);
+  if (!src) return undefined;
+  const problem = balancerLayerProblem(c);
+  if (!problem) return src.config.dmqBalancer!.migrationStrength;
+  if (src.common) return undefined;
+  throw cfgError(def, 'CONFIG_INVALID', `dmq_balancer for layer ${c.name}: ${problem}`, `${src.path}.dmq_balancer[0]`, { layer: c.name, hint: BALANCER_LAYER_HINT });
+}
+
 /** The activation and weight settings a layer gets from the definition. */
 export function layerSettingsFromDefinition(
   def: ConfigDefinition,
   c: LayerCandidate,
   activationOffset: boolean,
-): { activation: ResolvedActivation; weight?: ResolvedWeight } {
+): { activation: ResolvedActivation; weight?: ResolvedWeight; dmqBalancer?: number } {
   const sources = sourcesFor(def, c);
-  return { activation: layerActivation(def, c, sources, activationOffset), weight: layerWeight(def, c, sources) };
+  const settings: { activation: ResolvedActivation; weight?: ResolvedWeight; dmqBalancer?: number } = {
+    activation: layerActivation(def, c, sources, activationOffset),
+    weight: layerWeight(def, c, sources),
+  };
+  const alpha = layerBalancer(def, c, sources);
+  if (alpha !== undefined) settings.dmqBalancer = alpha;
+  return settings;
 }
 
 /** A tensor_quantize entry's own algorithm, else common_config's, else IFMR defaults. */

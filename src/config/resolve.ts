@@ -10,6 +10,7 @@ import { CONV_FAMILY, forcesSymmetric, hasWeights } from './ops';
 import { ConfigProblemError, pointerOf } from './problem';
 import type { ErrorCode } from '../errors';
 import { ifmrViolation } from './rules';
+import { BALANCER_LAYER_HINT, balancerLayerProblem } from './balancer';
 import {
   HEADER_KEYS, LayerQuantConfig, LoadedQuantConfig, QuantConfig, ResolvedActivation,
   ResolvedLayerConfig, ResolvedTensorQuantize, TensorQuantizeConfig, WeightQuantParams,
@@ -72,6 +73,12 @@ function resolveLayer(name: string, json: LayerQuantConfig, index: CandidateInde
   const resolved: ResolvedLayerConfig = { name, op: c.op, kind: c.kind, quantEnable: json.quant_enable ?? true, activation };
   if (hasWeights(c.kind)) {
     resolved.weight = { numBits: w.num_bits ?? NUM_BITS, wtsAlgo: 'arq_quantize', channelWise: w.channel_wise ?? c.channelWiseAllowed };
+  }
+  if (json.dmq_balancer_param !== undefined) {
+    // range and type are the schema's; the layer kind needs the graph
+    const problem = balancerLayerProblem(c);
+    if (problem) fail(`dmq_balancer_param of layer ${name}: ${problem}`, `${at}/dmq_balancer_param`, name, 'dmq_balancer_param', BALANCER_LAYER_HINT);
+    resolved.dmqBalancer = json.dmq_balancer_param;
   }
   return resolved;
 }

@@ -45,6 +45,7 @@ const RULES: Readonly<Record<string, string>> = {
   channel_wise: 'true or false',
   layer_name: 'a layer name',
   input_index: 'an integer >= 0',
+  dmq_balancer_param: 'a number in [0.2, 0.8] (the DMQ balancer\'s migration strength)',
 };
 
 const IFMR_KEYS = new Set(['max_percentile', 'min_percentile', 'search_range', 'search_step']);

@@ -39,6 +39,8 @@ export interface LayerQuantConfig {
   activation_quant_params: ActivationQuantParams;
   /** Absent for layers without weights (AvgPool, BatchMatMul of two activations). */
   weight_quant_params?: WeightQuantParams;
+  /** DMQ balancer migration strength α in [0.2, 0.8] (SPEC §10); absent = off. Layers with weights only. */
+  dmq_balancer_param?: number;
 }
 
 /** Quantization of one input tensor of a MaxPool/Add (recorded as `layer:input_index`). */
@@ -107,6 +109,8 @@ export interface ResolvedLayerConfig {
   activation: ResolvedActivation;
   /** When the layer has weights. */
   weight?: ResolvedWeight;
+  /** DMQ balancer migration strength α (SPEC §10), when on. */
+  dmqBalancer?: number;
 }
 
 export interface ResolvedTensorQuantize {
@@ -152,6 +156,8 @@ export interface CalibrationDefinition {
   arqQuantize?: { channelWise?: boolean };
   ifmrQuantize?: IfmrDefinition;
   hfmgQuantize?: HfmgDefinition;
+  /** `dmq_balancer { migration_strength }` (SPEC §10). */
+  dmqBalancer?: { migrationStrength?: number };
 }
 
 export interface TensorQuantizeDefinition {

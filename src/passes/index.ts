@@ -23,3 +23,6 @@ export type { LayerPlan, ActivationQuant, WeightQuant, BiasQuant } from './ascen
 export { emitAscend } from './ascend/emit';
 export type { EmitReport, EmittedRole } from './ascend/emit';
 export { ASCEND_OPS } from './ascend/ops';
+export { planBalance, applyBalance, balanceFactorsOf, inputChannelsOf } from './ascend/balance';
+export type { BalancePlan } from './ascend/balance';
+export { weightInputAxis } from './balance-axes';

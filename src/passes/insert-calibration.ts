@@ -9,6 +9,8 @@
 import { attr, AttrValue, DataType, Graph, NodeDef } from '../ir';
 import type { ResolvedActivation, ResolvedLayerConfig, ResolvedTensorQuantize } from '../config/types';
 import { LayerCandidate, recordKeysOf } from './layer-types';
+import { weightInputAxis } from './balance-axes';
+import { isChannelsFirst } from './op-table';
 
 export const CALIBRATION_OPS = ['QuantIfmr', 'QuantHfmg', 'QuantArq'] as const;
 
@@ -56,7 +58,7 @@ function insertActivationNode(graph: Graph, layer: NodeDef, inputIndex: number, 
   return graph.insertOnEdge(tensor, { name: graph.uniqueName(`${scope}/${op}`), op, attr: attrs }, edge).name;
 }
 
-function insertWeightNode(graph: Graph, candidate: LayerCandidate, config: ResolvedLayerConfig, s: CalibrationSettings): string {
+function insertWeightNode(graph: Graph, candidate: LayerCandidate, config: ResolvedLayerConfig, s: CalibrationSettings, extra: Record<string, AttrValue>): string {
   const layer = graph.getNode(candidate.name);
   const tensor = layer.inputs[candidate.weightInput!];
   const edge = graph.consumersOf(tensor).filter((c) => c.node.name === layer.name && c.inputIndex === candidate.weightInput);
@@ -68,9 +70,25 @@ function insertWeightNode(graph: Graph, candidate: LayerCandidate, config: Resol
     num_bits: attr.int(config.weight?.numBits ?? 8),
     channel_wise: attr.bool(channelWise),
     channel_axis: attr.int(channelWise ? (candidate.weightChannelAxis ?? -1) : -1),
+    ...extra,
   };
   const name = graph.uniqueName(`${candidate.name}/weight_quant/QuantArq`);
   return graph.insertOnEdge(tensor, { name, op: 'QuantArq', attr: attrs }, edge).name;
+}
+
+/**
+ * The DMQ balancer's settings (SPEC §10) on both calibration nodes of a balanced layer:
+ * the activation node collects per-channel statistics along `channel_axis` of its input,
+ * the QuantArq node keeps the weight so the record can be written with ARQ on w·s.
+ */
+function balancerAttrs(candidate: LayerCandidate, node: NodeDef, config: ResolvedLayerConfig): { activation: Record<string, AttrValue>; weight: Record<string, AttrValue> } {
+  const axis = weightInputAxis(candidate);
+  if (config.dmqBalancer === undefined || axis === undefined) return { activation: {}, weight: {} };
+  const alpha = attr.float(config.dmqBalancer);
+  return {
+    activation: { dmq_balancer_param: alpha, balance_channel_axis: attr.int(isChannelsFirst(node) ? 1 : -1) },
+    weight: { dmq_balancer_param: alpha, balance_input_axis: attr.int(axis) },
+  };
 }
 
 /**
@@ -90,12 +108,13 @@ export function insertCalibration(
     if (!config?.quantEnable || candidate.kind === 'tensor') continue;
     const node = graph.getNode(candidate.name);
     const skipFusion = settings.skipFusionLayers.has(candidate.name);
+    const balancer = balancerAttrs(candidate, node, config);
     recordKeysOf(candidate).forEach((key, i) => {
-      const attrs = activationAttrs(key, config.activation, settings, skipFusion);
+      const attrs = { ...activationAttrs(key, config.activation, settings, skipFusion), ...balancer.activation };
       out.activationNodes.set(key, insertActivationNode(graph, node, candidate.dataInputs[i], key, attrs, config.activation.actAlgo));
     });
     if (candidate.weightInput !== undefined && config.weight) {
-      out.weightNodes.set(candidate.name, insertWeightNode(graph, candidate, config, settings));
+      out.weightNodes.set(candidate.name, insertWeightNode(graph, candidate, config, settings, balancer.weight));
     }
   }
   for (const t of tensors) {

@@ -37,6 +37,7 @@ function valueLines(r: LayerRecord): string[] {
   for (const s of r.scaleW) put('scale_w', formatFloat32(s));
   for (const o of r.offsetW) put('offset_w', String(o));
   for (const b of r.shiftBit) put('shift_bit', String(b));
+  for (const s of r.tensorBalanceFactor ?? []) put('tensor_balance_factor', formatFloat32(s));
   if (r.skipFusion !== undefined) put('skip_fusion', r.skipFusion ? 'true' : 'false');
   if (r.dstType !== undefined) put('dst_type', escapeProtoString(r.dstType));
   if (r.actType !== undefined) put('act_type', escapeProtoString(r.actType));

@@ -25,6 +25,7 @@ export function toLayerRecord(raw: RawLayerRecord = {}): LayerRecord {
   if (has('dst_type')) r.dstType = raw.dst_type;
   if (has('act_type')) r.actType = raw.act_type;
   if (has('wts_type')) r.wtsType = raw.wts_type;
+  if (raw.tensor_balance_factor && raw.tensor_balance_factor.length > 0) r.tensorBalanceFactor = raw.tensor_balance_factor.map(Math.fround);
   return r;
 }
 
@@ -67,9 +68,9 @@ function parseEntries(text: string, file?: string): RawRecordEntry[] {
   return entries;
 }
 
-function channelsByLayer(options: ReadRecordOptions): Map<string, number | undefined> {
-  const channels = new Map<string, number | undefined>();
-  for (const layer of options.layers ?? []) channels.set(layer.name, layer.outputChannels);
+function channelsByLayer(options: ReadRecordOptions): Map<string, { outputChannels?: number; inputChannels?: number }> {
+  const channels = new Map<string, { outputChannels?: number; inputChannels?: number }>();
+  for (const layer of options.layers ?? []) channels.set(layer.name, { outputChannels: layer.outputChannels, inputChannels: layer.inputChannels });
   return channels;
 }
 
@@ -98,7 +99,8 @@ export function parseRecord(text: string, file?: string, options: ReadRecordOpti
     const record = toLayerRecord(entry.value);
     checkLayerRecord(key, record, {
       file,
-      outputChannels: channels.get(key),
+      outputChannels: channels.get(key)?.outputChannels,
+      inputChannels: channels.get(key)?.inputChannels,
       line: (field, j) => lineOf(`record[${i}].value[0].${field}[${j}]`) ?? lineOf(`record[${i}].key[0]`),
     });
     records.set(key, record);

@@ -16,6 +16,7 @@ const descriptor = {
         scale_w: { rule: 'repeated', type: 'float', id: 3 },
         offset_w: { rule: 'repeated', type: 'int32', id: 4 },
         shift_bit: { rule: 'repeated', type: 'uint32', id: 5 },
+        tensor_balance_factor: { rule: 'repeated', type: 'float', id: 6 },
         skip_fusion: { type: 'bool', id: 9 },
         dst_type: { type: 'string', id: 10 },
         act_type: { type: 'string', id: 14 },
@@ -50,6 +51,7 @@ export interface RawLayerRecord {
   scale_w?: number[];
   offset_w?: number[];
   shift_bit?: number[];
+  tensor_balance_factor?: number[];
   skip_fusion?: boolean;
   dst_type?: string;
   act_type?: string;

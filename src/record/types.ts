@@ -13,6 +13,8 @@ export interface LayerRecord {
   dstType?: string;
   actType?: string;
   wtsType?: string;
+  /** DMQ balancer factors s_c, one per input channel (SPEC §10, field 6); absent when the layer is not balanced. */
+  tensorBalanceFactor?: number[];
 }
 
 /** A record with its key, for writing records given as a list. */
@@ -26,6 +28,8 @@ export interface RecordLayerInfo {
   name: string;
   /** Number of output channels: scale_w must hold 1 or this many values. */
   outputChannels?: number;
+  /** Number of input channels: tensor_balance_factor must hold this many values. */
+  inputChannels?: number;
 }
 
 export interface ReadRecordOptions {

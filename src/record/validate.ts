@@ -10,6 +10,8 @@ export interface CheckContext {
   file?: string;
   /** The layer's output channels, when known: scale_w holds 1 or this many values. */
   outputChannels?: number;
+  /** The layer's input channels, when known: tensor_balance_factor holds this many values. */
+  inputChannels?: number;
   /** Line of the index-th occurrence of a field of this layer's value, when from a file. */
   line?: (field: string, index: number) => number | undefined;
 }
@@ -55,9 +57,26 @@ function checkCounts(key: string, r: LayerRecord, ctx: CheckContext): void {
   }
 }
 
+const FLT_EPSILON = 2 ** -23;
+const BALANCE_HINT = 'tensor_balance_factor holds one factor s_c in [FLT_EPSILON, 1/FLT_EPSILON] per input channel of the layer; calibrate again or fix the values';
+
+/** tensor_balance_factor (SPEC §10): finite, in [FLT_EPSILON, 1/FLT_EPSILON], one per input channel. */
+function checkBalanceFactors(key: string, r: LayerRecord, ctx: CheckContext): void {
+  const s = r.tensorBalanceFactor ?? [];
+  s.forEach((v, j) => {
+    if (!(Number.isFinite(v) && v >= Math.fround(FLT_EPSILON) && v <= Math.fround(1 / FLT_EPSILON))) {
+      fail(key, 'tensor_balance_factor', j, `tensor_balance_factor #${j + 1} of layer ${key} must be a finite number in [FLT_EPSILON, 1/FLT_EPSILON], got ${v}`, ctx, BALANCE_HINT);
+    }
+  });
+  if (s.length > 0 && ctx.inputChannels !== undefined && s.length !== ctx.inputChannels) {
+    fail(key, 'tensor_balance_factor', 0, `layer ${key} has ${s.length} tensor_balance_factor values; expected ${ctx.inputChannels} (its input channels)`, ctx, BALANCE_HINT);
+  }
+}
+
 /** Throws a RecordError (RECORD_INVALID) when the layer's record breaks a SPEC §5 rule. */
 export function checkLayerRecord(key: string, record: LayerRecord, ctx: CheckContext = {}): void {
   checkScales(key, record, ctx);
   checkOffsets(key, record, ctx);
   checkCounts(key, record, ctx);
+  checkBalanceFactors(key, record, ctx);
 }

@@ -8,6 +8,7 @@ import { attrInts, attrString, attrTensor, Graph, NodeDef, TensorValue, toFloat3
 import { expandDepthwiseScale, packDeqScale, quantizeBias, quantizeWeights } from '../../quant';
 import type { LayerRecord } from '../../record';
 import { hasWeights, LayerCandidate, recordKeysOf } from '../layer-types';
+import { balancedWeight } from './balance';
 
 export interface ActivationQuant {
   /** The record key the scale came from (layer name or name:input). */
@@ -127,7 +128,7 @@ function planWeights(graph: Graph, layer: LayerCandidate, node: NodeDef, rec: La
   const dims = w.shape.dims;
   plan.weight = {
     weightConst: wConst.name,
-    weightInt8: quantizeWeights(toFloat32(w), dims, scaleW, axis),
+    weightInt8: quantizeWeights(balancedWeight(graph, layer, rec, toFloat32(w), dims), dims, scaleW, axis),
     weightShape: [...dims],
     offsetW: new Int8Array(scaleW.length),
     offsetShape: dims.map((_, i) => (i === axis ? scaleW.length : 1)),

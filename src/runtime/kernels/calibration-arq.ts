@@ -43,6 +43,9 @@ function compute(ctx: KernelContext): tf.Tensor {
   const q = quantizeWeights(w, shape, scale, s.channelAxis, s.numBits);
   const output = tf.keep(tf.tensor(dequantize(q, shape, scale, s.channelAxis), shape, 'float32'));
   const state: WeightState = { kind: 'weight', layer: s.layer, recordFile: s.recordFile, scaleW: scale, offsetW: offset };
+  // Balanced (SPEC §10): ARQ of w·s is computed when the record is written, once s is known.
+  // Until then later layers calibrate against the unbalanced fake-quantized weight.
+  if (s.balanceInputAxis !== undefined) state.balance = { weight: w.slice(), shape: [...shape], inputAxis: s.balanceInputAxis, channelAxis: s.channelAxis, numBits: s.numBits };
   ctx.state.set(STATE_KEY, state);
   ctx.state.set(OUTPUT_KEY, output);
   return output;

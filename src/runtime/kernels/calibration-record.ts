@@ -16,6 +16,8 @@ import { CALIBRATION_ID_ATTR, clearMarker, notifyRecordWritten, readMarker, writ
 import type { LayerRecord } from '../../record';
 import type { Session } from '../session';
 import { ActivationState, STATE_KEY, WeightState } from './calibration-state';
+import { balancedLayerRecord } from './calibration-balance';
+import type { HfmgAccumulator, IfmrAccumulator } from '../../calib';
 
 const ACTIVATION_OPS = new Set(['QuantIfmr', 'QuantHfmg']);
 
@@ -68,7 +70,12 @@ function weightRecords(session: Session, nodes: NodeDef[]): Map<string, WeightSt
 }
 
 function layerRecord(state: ActivationState, weights: Map<string, WeightState>, weightLayers: Set<string>): LayerRecord {
-  const { scale, offset } = state.accumulator.result();
+  if (state.balance) {
+    const record = balancedLayerRecord(state, weights.get(state.layer));
+    if (state.skipFusion) record.skipFusion = true;
+    return record;
+  }
+  const { scale, offset } = (state.accumulator as IfmrAccumulator | HfmgAccumulator).result();
   const record: LayerRecord = { scaleD: scale, offsetD: offset, scaleW: [], offsetW: [], shiftBit: [] };
   const w = weights.get(state.layer);
   if (w) {

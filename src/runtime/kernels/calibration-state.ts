@@ -4,7 +4,7 @@
  * writes every setting as an attribute, so a Session made from the graph alone can
  * calibrate: nothing is looked up in the config or in module globals.
  */
-import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import { BalancedActivationAccumulator, HfmgAccumulator, IfmrAccumulator } from '../../calib';
 import { GraphError } from '../../errors';
 import { attrBool, attrFloat, attrInt, attrString } from '../../ir';
 import type { NodeDef } from '../../ir';
@@ -21,7 +21,9 @@ export interface ActivationState {
   recordFile: string;
   batchNum: number;
   skipFusion: boolean;
-  accumulator: IfmrAccumulator | HfmgAccumulator;
+  accumulator: IfmrAccumulator | HfmgAccumulator | BalancedActivationAccumulator;
+  /** DMQ balancer (SPEC §10): α and the channel axis of the input, when the layer is balanced. */
+  balance?: { alpha: number; channelAxis: number };
   /** Set once this node's record file has been written by this session. */
   recorded: boolean;
 }
@@ -32,6 +34,12 @@ export interface WeightState {
   recordFile: string;
   scaleW: Float32Array;
   offsetW: Int32Array;
+  /**
+   * A balanced layer's weight as read, so the record can hold ARQ of w·s once s is known
+   * (after the last batch): values, shape, the input-channel axis s multiplies, and the
+   * ARQ settings.
+   */
+  balance?: { weight: Float32Array; shape: number[]; inputAxis: number; channelAxis?: number; numBits: number };
 }
 
 function badAttr(node: NodeDef, message: string): GraphError {
@@ -52,6 +60,27 @@ function nonEmpty(node: NodeDef, name: string): string {
   const value = attrString(node, name);
   if (value.length === 0) throw badAttr(node, `attribute "${name}" is empty`);
   return value;
+}
+
+/** The balancer's per-channel statistics, calibrating with the node's own IFMR/HFMG settings. */
+function makeBalancedAccumulator(node: NodeDef, layer: string, batchNum: number): BalancedActivationAccumulator {
+  const numBits = attrInt(node, 'num_bits', 8);
+  const asymmetric = attrBool(node, 'asymmetric', true);
+  if (node.op === 'QuantHfmg') {
+    return new BalancedActivationAccumulator({ layer, batchNum, algorithm: { algo: 'hfmg', hfmg: { numBins: attrInt(node, 'num_of_bins', 4096), asymmetric, numBits, layer } } });
+  }
+  const range = attrFloats(node, 'search_range');
+  if (range.length !== 2) throw badAttr(node, `search_range has ${range.length} values, expected 2`);
+  const ifmr = {
+    maxPercentile: attrFloat(node, 'max_percentile'),
+    minPercentile: attrFloat(node, 'min_percentile'),
+    searchRange: [range[0], range[1]] as [number, number],
+    searchStep: attrFloat(node, 'search_step'),
+    asymmetric,
+    numBits,
+    layer,
+  };
+  return new BalancedActivationAccumulator({ layer, batchNum, algorithm: { algo: 'ifmr', ifmr } });
 }
 
 function makeAccumulator(node: NodeDef, layer: string, batchNum: number): IfmrAccumulator | HfmgAccumulator {
@@ -85,15 +114,18 @@ export function activationState(node: NodeDef, state: Map<string, unknown>): Act
     recordFile: nonEmpty(node, 'record_file'),
     batchNum,
     skipFusion: attrBool(node, 'skip_fusion', false),
-    accumulator: makeAccumulator(node, layer, batchNum),
+    accumulator: node.attr.dmq_balancer_param ? makeBalancedAccumulator(node, layer, batchNum) : makeAccumulator(node, layer, batchNum),
     recorded: false,
   };
+  if (node.attr.dmq_balancer_param) {
+    created.balance = { alpha: attrFloat(node, 'dmq_balancer_param'), channelAxis: attrInt(node, 'balance_channel_axis', -1) };
+  }
   state.set(STATE_KEY, created);
   return created;
 }
 
 /** QuantArq settings: the channel axis is absent (per tensor) unless channel_wise. */
-export function weightSettings(node: NodeDef): { layer: string; recordFile: string; numBits: number; channelAxis?: number } {
+export function weightSettings(node: NodeDef): { layer: string; recordFile: string; numBits: number; channelAxis?: number; balanceInputAxis?: number } {
   const channelWise = attrBool(node, 'channel_wise', false);
   const axis = attrInt(node, 'channel_axis', -1);
   if (channelWise && axis < 0) throw badAttr(node, 'channel_wise is true but channel_axis is not set');
@@ -102,5 +134,6 @@ export function weightSettings(node: NodeDef): { layer: string; recordFile: stri
     recordFile: nonEmpty(node, 'record_file'),
     numBits: attrInt(node, 'num_bits', 8),
     channelAxis: channelWise ? axis : undefined,
+    balanceInputAxis: node.attr.dmq_balancer_param ? attrInt(node, 'balance_input_axis') : undefined,
   };
 }

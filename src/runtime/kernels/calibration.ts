@@ -12,6 +12,7 @@
  * after `import 'amct-ts'` can run a calibration graph. Bad data (NaN, Inf, empty) throws
  * a CalibrationError naming the layer, which reaches the caller of session.run unchanged.
  */
+import type { BalancedActivationAccumulator, HfmgAccumulator, IfmrAccumulator } from '../../calib';
 import { CalibrationError } from '../../errors';
 import { log } from '../../log';
 import { registerKernel } from '../kernels';
@@ -37,7 +38,8 @@ function activationKernel(ctx: KernelContext): tf.Tensor {
       hint: 'add the layer to skip layers',
     });
   }
-  s.accumulator.add(readActivation(x));
+  if (s.balance) (s.accumulator as BalancedActivationAccumulator).add(readActivation(x), x.shape, s.balance.channelAxis);
+  else (s.accumulator as IfmrAccumulator | HfmgAccumulator).add(readActivation(x));
   return shareTensor(x);
 }
 
