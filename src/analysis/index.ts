@@ -1,0 +1,5 @@
+/** analysis/: the accuracy tools of SPEC §9, above api/ (they measure what saveModel deploys). */
+export { rankLayerSensitivity } from './sensitivity';
+export type { LayerSensitivity, SensitivityOptions } from './sensitivity';
+export type { ErrorMetrics } from './metrics';
+export type { ProgressCallback } from './run-batches';
