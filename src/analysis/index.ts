@@ -3,3 +3,5 @@ export { rankLayerSensitivity } from './sensitivity';
 export type { LayerSensitivity, SensitivityOptions } from './sensitivity';
 export type { ErrorMetrics } from './metrics';
 export type { ProgressCallback } from './run-batches';
+export { analyzeAccuracy } from './analyze';
+export type { AccuracyReport, AnalyzeOptions, LayerAccuracy, OutputAccuracy } from './analyze';

@@ -1,0 +1,139 @@
+/**
+ * analyzeAccuracy (SPEC §9, ours): where does the INT8 model lose accuracy? For every
+ * quantized layer, the isolated error (this layer alone quantized, fed float
+ * activations) and the cumulative error (this layer's output in the whole deployable
+ * INT8 model vs the float model's same tensor); the same for every model output. All of
+ * it from ONE graph run once per batch (compare-graph.ts): memory stays that of running
+ * the float model, its isolated copies and the INT8 model, whatever the batch count.
+ */
+import * as path from 'path';
+import { buildDeployable } from '../api/deployable';
+import { formatTensorName, parseTensorName } from '../ir';
+import { assertNotInput } from '../io';
+import type { Graph } from '../ir';
+import type { LayerPlan } from '../passes';
+import type { BackendName, Feeds } from '../runtime';
+import { addComparison, floatTail, mergeInt8 } from './compare-graph';
+import { readInputs } from './inputs';
+import { compareSensitivity, metricsFromSums } from './metrics';
+import type { ErrorMetrics, ErrorSums } from './metrics';
+import { checkReportFile, writeReport } from './report';
+import { checkBatches, runComparisons } from './run-batches';
+import type { ProgressCallback } from './run-batches';
+import { addIsolatedComparisons, originsOf } from './sensitivity';
+
+export interface LayerAccuracy {
+  /** The layer's node name (the config and record key; the user's node, an unfused tfjs op keeps its name). */
+  layer: string;
+  op: string;
+  /** conv2d, depthwise, deconv2d, conv3d, matmul, batchmatmul_weight, batchmatmul_act, avgpool, tensor. */
+  kind: string;
+  /** The nodes of the model as loaded that the layer stands for (itself, a folded BN, ...). */
+  origins: string[];
+  /** Only this layer quantized, fed the float model's activations. */
+  isolated: ErrorMetrics;
+  /** The layer's output in the whole INT8 model vs the float model's same tensor. */
+  cumulative: ErrorMetrics;
+}
+
+export interface OutputAccuracy {
+  /** The output as the caller named it. */
+  output: string;
+  metrics: ErrorMetrics;
+}
+
+export interface AccuracyReport {
+  /** Absolute paths of the float model and the record compared. */
+  model: string;
+  recordFile: string;
+  batches: number;
+  outputs: OutputAccuracy[];
+  /** Every quantized layer, in graph (topological) order. */
+  layers: LayerAccuracy[];
+  /** The same layers, most sensitive first (lowest isolated cosine, then SQNR). */
+  worst: LayerAccuracy[];
+  /** Where the report was written, when reportFile was given. */
+  reportFile?: string;
+}
+
+export interface AnalyzeOptions {
+  /** Write the report: `.json` (the object) or `.html` (one self-contained page). */
+  reportFile?: string;
+  backend?: BackendName;
+  onProgress?: ProgressCallback;
+}
+
+interface Probes {
+  isolated: Map<string, string>;
+  cumulative: Map<string, string>;
+  outputs: string[];
+}
+
+/** The float tensor holding each user output: unfusing or folding may have moved it. */
+function floatOutputs(outputs: string[], holders: string[]): string[] {
+  const nodes = [...new Set(outputs.map((o) => parseTensorName(o).node))];
+  const holderOf = new Map(nodes.map((n, i) => [n, holders[i]]));
+  return outputs.map((o) => {
+    const ref = parseTensorName(o);
+    return formatTensorName({ node: holderOf.get(ref.node)!, index: ref.index });
+  });
+}
+
+function addProbes(float: Graph, int8: Graph, plans: LayerPlan[], int8Outputs: Map<string, string>, outputs: string[], holders: string[]): { graph: Graph; probes: Probes } {
+  const isolated = addIsolatedComparisons(float, plans);
+  const merged = mergeInt8(float, int8);
+  const graph = merged.graph;
+  const cumulative = new Map<string, string>();
+  for (const p of plans) {
+    cumulative.set(p.layer.name, addComparison(graph, `${p.layer.name}/cumulative`, floatTail(p), merged.int8Tensor(int8Outputs.get(p.layer.name)!)));
+  }
+  const refs = floatOutputs(outputs, holders);
+  const outs = outputs.map((o, i) => addComparison(graph, `output/${o}`, refs[i], merged.int8Tensor(o)));
+  return { graph, probes: { isolated, cumulative, outputs: outs } };
+}
+
+function graphOrder(graph: Graph): Map<string, number> {
+  return new Map(graph.topologicalOrder().map((n, i) => [n.name, i]));
+}
+
+export async function analyzeAccuracy(pbModel: string, outputs: string[], recordFile: string, batches: Feeds[], options: AnalyzeOptions = {}): Promise<AccuracyReport> {
+  const fn = 'analyzeAccuracy';
+  const reportFile = options.reportFile === undefined ? undefined : checkReportFile(options.reportFile);
+  const feeds = checkBatches(fn, batches);
+  const { model, record, graph, records } = await readInputs(fn, pbModel, recordFile);
+  const sources = [...(graph.meta.sourceFiles ?? []), model, record];
+  if (reportFile) assertNotInput(reportFile, sources); // before minutes of work, not after
+  const built = buildDeployable('save_model', graph, outputs, records, { model, record }, { keepFloat: true });
+  const float = built.float!;
+  const order = graphOrder(float);
+  const map = built.quantJson({ sourceModel: model, recordFile: record, quantizedModel: '', outputs });
+  const int8Outputs = new Map(built.plans.map((p) => [p.layer.name, map.layers[p.layer.name].output ?? map.layers[p.layer.name].node]));
+  const { graph: compared, probes } = addProbes(float, built.graph, built.plans, int8Outputs, outputs, built.outputHolders);
+  const all = [...probes.isolated.values(), ...probes.cumulative.values(), ...probes.outputs];
+  const sums = await runComparisons(compared, all, feeds, { backend: options.backend, onProgress: options.onProgress, label: fn });
+  const metrics = (node: string) => metricsFromSums(sums.get(node) as ErrorSums);
+
+  const layers = built.plans
+    .map((p): LayerAccuracy => ({
+      layer: p.layer.name,
+      op: p.layer.op,
+      kind: p.layer.kind,
+      origins: originsOf(built.origins, p.layer.name),
+      isolated: metrics(probes.isolated.get(p.layer.name)!),
+      cumulative: metrics(probes.cumulative.get(p.layer.name)!),
+    }))
+    .sort((a, b) => order.get(a.layer)! - order.get(b.layer)!);
+  const report: AccuracyReport = {
+    model,
+    recordFile: record,
+    batches: feeds.length,
+    outputs: outputs.map((o, i) => ({ output: o, metrics: metrics(probes.outputs[i]) })),
+    layers,
+    worst: [...layers].sort((a, b) => compareSensitivity(a.isolated, b.isolated)),
+  };
+  if (reportFile) {
+    report.reportFile = path.resolve(reportFile);
+    await writeReport(report.reportFile, report, sources);
+  }
+  return report;
+}
