@@ -73,5 +73,5 @@ export function renderSqnrChart(layers: readonly LayerAccuracy[], worst: Readonl
   });
   parts.push(`<line x1="${LEFT}" y1="${scale.y(0)}" x2="${width - 8}" y2="${scale.y(0)}" stroke="${COLORS.axis}"/>`);
   parts.push(`<text x="${(LEFT + width) / 2}" y="${height - 2}" text-anchor="middle">layer # in graph order (worst in red)</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width.toFixed(0)} ${height}" width="100%" role="img" aria-label="SQNR per layer" font-family="sans-serif" font-size="11">${parts.join('')}</svg>`;
+  return `<svg viewBox="0 0 ${width.toFixed(0)} ${height}" width="100%" role="img" aria-label="SQNR per layer" font-family="sans-serif" font-size="11">${parts.join('')}</svg>`;
 }

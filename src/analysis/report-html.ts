@@ -22,7 +22,8 @@ table{border-collapse:collapse;font-size:12px}
 th,td{border-bottom:1px solid #e5e5e5;padding:4px 8px;text-align:right;white-space:nowrap}
 th{background:#f3f5f8;position:sticky;top:0;cursor:pointer;user-select:none}
 th.asc::after{content:" \\25B2"}th.desc::after{content:" \\25BC"}
-td.name,th.name{text-align:left;font-family:monospace;white-space:normal;word-break:break-all;max-width:420px}
+td.name,th.name{text-align:left;font-family:monospace;white-space:normal;overflow-wrap:anywhere;min-width:200px;max-width:480px}
+td.op,th.op{text-align:left}
 tr.worst td{background:#fdecec}td.bad{color:#b71c1c;font-weight:bold}td.warn{color:#a15c00}
 .note{color:#666;font-size:12px;max-width:900px}
 `;
@@ -70,22 +71,36 @@ function outputsTable(report: AccuracyReport): string {
   return `<table class="sortable"><thead><tr><th class="name">Output</th>${METRIC_HEADS('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function layerRow(l: LayerAccuracy, index: number, worst: ReadonlySet<string>): string {
-  const origins = l.origins.filter((o) => o !== l.layer);
-  const name = origins.length > 0 ? `${l.layer} (from ${origins.join(', ')})` : l.layer;
-  const rank = [...worst].indexOf(l.layer);
-  return `<tr${rank >= 0 ? ' class="worst"' : ''}>${cell(String(index + 1), index + 1)}${cell(name, l.layer, 'name')}${cell(l.op, l.op)}${metricCells(l.isolated)}${metricCells(l.cumulative)}</tr>`;
+/**
+ * The scope every layer name starts with ("StatefulPartitionedCall/functional_1/" in
+ * Keras exports), shown once above the table instead of on every row.
+ */
+export function commonScope(names: readonly string[]): string {
+  if (names.length < 2) return '';
+  let prefix = names[0].slice(0, names[0].lastIndexOf('/') + 1);
+  for (const n of names) while (prefix && !n.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  return prefix;
 }
 
-function layersTable(layers: readonly LayerAccuracy[], worst: ReadonlySet<string>): string {
-  const rows = layers.map((l, i) => layerRow(l, i, worst));
-  const head = `<th>#</th><th class="name">Layer</th><th>Op</th>${METRIC_HEADS('Isolated')}${METRIC_HEADS('Cumulative')}`;
+function layerRow(l: LayerAccuracy, index: number, worst: ReadonlySet<string>, scope: string): string {
+  const strip = (n: string) => (n.startsWith(scope) ? n.slice(scope.length) : n);
+  const origins = l.origins.filter((o) => o !== l.layer);
+  const name = origins.length > 0 ? `${strip(l.layer)} (from ${origins.map(strip).join(', ')})` : strip(l.layer);
+  const cls = worst.has(l.layer) ? ' class="worst"' : '';
+  return `<tr${cls}>${cell(String(index + 1), index + 1)}${cell(name, l.layer, 'name')}${cell(l.op, l.op, 'op')}${metricCells(l.isolated)}${metricCells(l.cumulative)}</tr>`;
+}
+
+function layersTable(layers: readonly LayerAccuracy[], worst: ReadonlySet<string>, scope: string): string {
+  const rows = layers.map((l, i) => layerRow(l, i, worst, scope));
+  const head = `<th>#</th><th class="name">Layer</th><th class="op">Op</th>${METRIC_HEADS('Isolated')}${METRIC_HEADS('Cumulative')}`;
   return `<table class="sortable" id="layers"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 export function renderHtmlReport(report: AccuracyReport): string {
   const worst = new Set(report.worst.slice(0, HIGHLIGHTED_LAYERS).map((l) => l.layer));
-  const worstList = report.worst.slice(0, HIGHLIGHTED_LAYERS).map((l) => `<code>${escapeHtml(l.layer)}</code> (${formatDb(l.isolated.sqnrDb)} dB)`).join(', ');
+  const scope = commonScope(report.layers.map((l) => l.layer));
+  const shown = (n: string) => escapeHtml(n.startsWith(scope) ? n.slice(scope.length) : n);
+  const worstList = report.worst.slice(0, HIGHLIGHTED_LAYERS).map((l) => `<code>${shown(l.layer)}</code> (#${report.layers.indexOf(l) + 1}, ${formatDb(l.isolated.sqnrDb)} dB)`).join(', ');
   const title = `INT8 accuracy report: ${report.model.split(/[\\/]/).pop() ?? report.model}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -93,7 +108,7 @@ export function renderHtmlReport(report: AccuracyReport): string {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <dl class="meta"><dt>Model</dt><dd>${escapeHtml(report.model)}</dd><dt>Record</dt><dd>${escapeHtml(report.recordFile)}</dd>
-<dt>Batches</dt><dd>${report.batches}</dd><dt>Quantized layers</dt><dd>${report.layers.length}</dd></dl>
+<dt>Batches</dt><dd>${report.batches}</dd><dt>Quantized layers</dt><dd>${report.layers.length}</dd>${scope ? `<dt>Layer scope</dt><dd>${escapeHtml(scope)} (left out of the names below)</dd>` : ''}</dl>
 <h2>Model outputs (INT8 vs float)</h2>
 ${outputsTable(report)}
 <h2>SQNR per layer, in graph order</h2>
@@ -103,7 +118,7 @@ Worst by isolated error: ${worstList || 'none'}.</p>
 ${renderSqnrChart(report.layers, worst)}
 <h2>Layers</h2>
 <p class="note">Click a column to sort. SQNR below 20 dB in red, below 30 dB in orange.</p>
-${layersTable(report.layers, worst)}
+${layersTable(report.layers, worst, scope)}
 <script>${SORT_SCRIPT}</script>
 </body></html>
 `;
