@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isAmctError } from '../errors';
 import { setLoggingLevel } from '../log';
+import { runAutoCalibration } from './auto-calibrate';
 import { CliIO, runCalibration } from './calibrate';
 import { CalibrationDeps, loadRealDeps } from './deps';
 import { CALIBRATION_HELP, MAIN_HELP } from './help';
@@ -56,7 +57,8 @@ async function dispatch(argv: string[], io: CliIO, deps: () => Promise<Calibrati
     return 0;
   }
   if (options.verbose) setLoggingLevel('info', 'info');
-  await runCalibration(options, await deps(), io);
+  if (options.evaluator !== undefined) await runAutoCalibration(options, await deps(), io);
+  else await runCalibration(options, await deps(), io);
   return 0;
 }
 
