@@ -71,7 +71,7 @@ describe('loadEvaluatorModule', () => {
   it('names what a module without an evaluator exports', async () => {
     const file = path.join(tmp, 'not-an-evaluator.cjs');
     fs.writeFileSync(file, 'exports.evaluate = () => 1;\nexports.helper = 2;\n');
-    const e = await loadEvaluatorModule(file).catch((x) => x);
+    const e = await loadEvaluatorModule(file).catch((x: AutoCalibrationError) => x) as AutoCalibrationError;
     expect(e).toBeInstanceOf(AutoCalibrationError);
     expect(e.code).toBe('EVALUATOR_INVALID');
     expect(e.message).toMatch(/exports: evaluate, helper/);
@@ -80,7 +80,7 @@ describe('loadEvaluatorModule', () => {
   it('wraps a module that fails to load', async () => {
     const file = path.join(tmp, 'broken.cjs');
     fs.writeFileSync(file, 'throw new Error("no dataset here");\n');
-    const e = await loadEvaluatorModule(file).catch((x) => x);
+    const e = await loadEvaluatorModule(file).catch((x: AutoCalibrationError) => x) as AutoCalibrationError;
     expect(e.code).toBe('EVALUATOR_INVALID');
     expect(e.message).toMatch(/cannot load the --evaluator module .*no dataset here/);
   });
