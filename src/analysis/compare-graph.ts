@@ -101,5 +101,7 @@ export function mergeInt8(float: Graph, int8: Graph): MergedGraph {
 
 /** Adds an AmctErrorSums node comparing `reference` with `test`; returns its name. */
 export function addComparison(graph: Graph, label: string, reference: string, test: string): string {
-  return graph.addNode({ name: graph.uniqueName(`${COMPARE_PREFIX}/${label}`), op: ERROR_SUMS_OP, inputs: [reference, test] }).name;
+  // A ":" would make the node's own name read as "node:index" (outputs are named "out:0").
+  const name = `${COMPARE_PREFIX}/${label.replace(/:/g, '_')}`;
+  return graph.addNode({ name: graph.uniqueName(name), op: ERROR_SUMS_OP, inputs: [reference, test] }).name;
 }

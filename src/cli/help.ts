@@ -6,9 +6,11 @@ Post-training INT8 quantization of TensorFlow graphs for Ascend (AMCT-TF compati
 
 Commands:
   calibration   calibrate a frozen graph on sample inputs and save the quantized model
+  analyze       compare the float and INT8 models layer by layer; write an HTML/JSON report
 
 Options:
-  -h, --help    show this help; "amct-ts calibration --help" for the command's options
+  -h, --help    show this help; "amct-ts calibration --help", "amct-ts analyze --help"
+                for the options of each command
   --version     print the version
 `;
 

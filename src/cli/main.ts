@@ -2,12 +2,15 @@
 /**
  * The `amct-ts` command line. main() takes argv and the streams as arguments and returns
  * the exit code instead of exiting, so tests run it in-process.
- * Exit codes: 0 success, 1 a failure while calibrating, 2 a bad command line.
+ * Exit codes: 0 success, 1 a failure while calibrating or analyzing, 2 a bad command line.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { isAmctError } from '../errors';
 import { setLoggingLevel } from '../log';
+import { AnalyzeDeps, loadAnalyzeDeps, runAnalyze } from './analyze';
+import { ANALYZE_HELP } from './analyze-help';
+import { parseAnalyzeArgs } from './analyze-options';
 import { runAutoCalibration } from './auto-calibrate';
 import { CliIO, runCalibration } from './calibrate';
 import { CalibrationDeps, loadRealDeps } from './deps';
@@ -18,6 +21,8 @@ import { UsageError } from './usage-error';
 export interface MainContext extends Partial<CliIO> {
   /** Supplies the SDK functions; the real API by default (loaded only when needed). */
   deps?: () => Promise<CalibrationDeps>;
+  /** Supplies analyzeAccuracy for `amct-ts analyze`; the real API by default. */
+  analyzeDeps?: () => Promise<AnalyzeDeps>;
 }
 
 export async function main(argv: string[], ctx: MainContext = {}): Promise<number> {
@@ -28,6 +33,7 @@ export async function main(argv: string[], ctx: MainContext = {}): Promise<numbe
   };
   const verbose = argv.includes('--verbose');
   try {
+    if (argv[0] === 'analyze') return await analyze(argv.slice(1), io, ctx.analyzeDeps ?? loadAnalyzeDeps);
     return await dispatch(argv, io, ctx.deps ?? loadRealDeps);
   } catch (e) {
     return report(e, io, verbose);
@@ -49,7 +55,7 @@ async function dispatch(argv: string[], io: CliIO, deps: () => Promise<Calibrati
     return 0;
   }
   if (command !== 'calibration') {
-    throw new UsageError(`unknown command "${command}"`, { hint: 'the command is "calibration"; run "amct-ts --help"' });
+    throw new UsageError(`unknown command "${command}"`, { hint: 'the commands are "calibration" and "analyze"; run "amct-ts --help"' });
   }
   const options = parseCalibrationArgs(rest);
   if (!options) {
@@ -59,6 +65,17 @@ async function dispatch(argv: string[], io: CliIO, deps: () => Promise<Calibrati
   if (options.verbose) setLoggingLevel('info', 'info');
   if (options.evaluator !== undefined) await runAutoCalibration(options, await deps(), io);
   else await runCalibration(options, await deps(), io);
+  return 0;
+}
+
+async function analyze(argv: string[], io: CliIO, deps: () => Promise<AnalyzeDeps>): Promise<number> {
+  const options = parseAnalyzeArgs(argv);
+  if (!options) {
+    io.stdout.write(ANALYZE_HELP);
+    return 0;
+  }
+  if (options.verbose) setLoggingLevel('info', 'info');
+  await runAnalyze(options, await deps(), io);
   return 0;
 }
 
