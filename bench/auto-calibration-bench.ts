@@ -51,7 +51,7 @@ async function benchModel(example: ExampleModel, dir: string, target: number, st
 
 function report(strategy: string, seconds: number, plainSeconds: number, L: number, result: amct.AutoCalibrationResult): void {
   console.log(`  auto calibration (${strategy}): ${seconds.toFixed(1)} s = ${(seconds / plainSeconds).toFixed(1)}× the plain flow; ${result.evaluations} evaluations (bound ⌈log2 L⌉ + 3 = ${Math.ceil(Math.log2(L)) + 3})`);
-  console.log(`  metric: float ${result.originalMetric.toFixed(4)}, all INT8 ${result.quantizedMetric.toFixed(4)}, final ${result.finalMetric.toFixed(4)} with ${result.floatLayers.length} layer(s) in float: ${result.floatLayers.map((l) => l.replace(/^StatefulPartitionedCall\/functional_1\//, '')).join(', ') || '—'}`);
+  console.log(`  metric: float ${result.originalMetric.toFixed(4)}, all INT8 ${result.quantizedMetric.toFixed(4)}, final ${result.finalMetric.toFixed(4)} with ${result.floatLayers.length} layer(s) in float: ${result.floatLayers.map((l) => l.replace(/^.*\/(functional_1|predict)\//, '')).join(', ') || '—'}`);
   for (const trial of result.trials) console.log(`    ${trial.stage.padEnd(9)} k=${String(trial.k).padStart(3)}  metric ${trial.metric.toFixed(4)}  loss ${trial.loss.toFixed(4)}  ${trial.ok ? 'accepted' : 'rejected'}`);
   console.log(`  peak RSS so far: ${mb(process.resourceUsage().maxRSS)}`);
 }
