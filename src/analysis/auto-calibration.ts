@@ -168,17 +168,27 @@ class AutoCalibrationRun {
     this.ctx = { ...this.setup, originalMetric, calls: this.calls, folder: this.folder };
     const all = await this.trial('quantized', { label: 'all layers INT8', floatLayers: [], captureBatches: true });
     if (all.ok) return this.finish(originalMetric, all, []);
+    if (candidates.length === 0) throw this.notMet(originalMetric); // only tensor_quantize entries: nothing to leave float
 
-    log.info(`auto calibration: INT8 rejected (metric ${all.metric}, loss ${all.loss}); ranking ${candidates.length} layers on ${all.batches?.length ?? 0} calibration batch(es), then ${this.strategy} over k in 1..${candidates.length - 1} (at most ${maxTrials(this.strategy, candidates.length)} trials${this.strategy === 'BinarySearchRefine' ? ' per round, one round per layer kept in float plus one' : ''})`);
-    const ranking = await rankCandidates(this.sensitivity, { modelFile: this.setup.modelFile, recordFile: all.recordFile, batches: all.batches ?? [], candidates, backend: this.options.backend });
-    all.batches = undefined; // the captured inputs are not needed any more
-    await writeRanking(this.setup.paths.ranking, ranking, { sensitivity: typeof this.sensitivity === 'string' ? this.sensitivity : 'custom', modelFile: this.setup.modelFile, recordFile: this.setup.paths.recordFile, batches: this.setup.batchNum }, this.setup.inputs);
-
+    const ranking = await this.rank(all);
     const order = ranking.map((r) => r.layer);
     const floatLayers = await searchFloatLayers(this.strategy, order, async (layers) => this.trial('search', { label: `trial k=${layers.length}`, floatLayers: layers }));
     if (floatLayers === undefined) throw this.notMet(originalMetric);
     // Reported in ranking order, most sensitive first.
     return this.finish(originalMetric, { ...this.outcomes.get(keyOf(floatLayers))!, floatLayers }, ranking, all.metric);
+  }
+
+  /** The candidates, most sensitive first, written to the ranking file before the search. */
+  private async rank(all: TrialOutcome): Promise<LayerSensitivity[]> {
+    const { candidates, modelFile, paths, batchNum, inputs } = this.setup;
+    const refine = this.strategy === 'BinarySearchRefine' ? ' per round, one round per layer kept in float plus one' : '';
+    log.info(`auto calibration: INT8 rejected (metric ${all.metric}, loss ${all.loss}); ranking ${candidates.length} layers on ${all.batches?.length ?? 0} calibration batch(es), ` +
+      `then ${this.strategy} over k in 1..${candidates.length - 1} (at most ${maxTrials(this.strategy, candidates.length)} trials${refine})`);
+    const ranking = await rankCandidates(this.sensitivity, { modelFile, recordFile: all.recordFile, batches: all.batches ?? [], candidates, backend: this.options.backend });
+    all.batches = undefined; // the captured inputs are not needed any more
+    const sensitivity = typeof this.sensitivity === 'string' ? this.sensitivity : 'custom';
+    await writeRanking(paths.ranking, ranking, { sensitivity, modelFile, recordFile: paths.recordFile, batches: batchNum }, inputs);
+    return ranking;
   }
 
   private async evaluateFloat(): Promise<number> {
