@@ -63,6 +63,32 @@ test('the compiled CLI prints its help and exits 0', () => {
   expect(command).toMatch(/--model MODEL/);
 });
 
+test('the compiled CLI runs auto calibration with an ESM evaluator module (--evaluator)', () => {
+  const evaluator = path.join(pkg, 'evaluator.mjs');
+  fs.writeFileSync(evaluator, `
+    import { createRequire } from 'module';
+    const amct = createRequire(import.meta.url)(${JSON.stringify(pkg)});
+    const data = new Float32Array(2 * 784).map((_, i) => (i % 29) / 29);
+    const feeds = { input: { data, shape: [2, 28, 28, 1] } };
+    async function run(graph, outputs) {
+      const s = await amct.Session.create(graph, { backend: 'cpu' });
+      try { return (await s.run(outputs, feeds))[0].data; } finally { s.dispose(); }
+    }
+    export default {
+      calibration: (graph, outputs) => run(graph, outputs),
+      evaluate: async (graph) => Array.from(await run(graph, ['output'])).reduce((a, b) => a + b, 0) / 2,
+      metricEval: (original, current) => [Math.abs(original - current) < 1e-3, original - current],
+    };`);
+  const cli = path.join(pkg, 'dist', 'cli', 'main.js');
+  const save = path.join(pkg, 'auto', 'mnist');
+  const model = path.join(ROOT, 'examples', 'mnist', 'model', 'mnist_cnn.pb');
+  const stdout = execFileSync(process.execPath, [cli, 'calibration', '--model', model, '--outputs', 'output', '--save_path', save, '--evaluator', evaluator], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  // The metric is the mean sum of the softmax rows: 1 for float and INT8 alike.
+  expect(stdout).toMatch(/^Auto calibration: metric 1(\.0+)? float, 1(\.0+)? with every layer INT8, .* after 2 evaluation\(s\)\.\nEvery candidate layer is INT8\./);
+  for (const suffix of ['_quantized.pb', '_quant.json', '_record.txt', '_config.json']) expect(fs.existsSync(`${save}${suffix}`)).toBe(true);
+  expect(fs.existsSync(path.join(pkg, 'auto', 'accuracy_based_auto_calibration_final_config.json'))).toBe(true);
+});
+
 test('a TypeScript user of the package type-checks against types/index.d.ts', () => {
   fs.cpSync(path.join(ROOT, 'types'), path.join(pkg, 'types'), { recursive: true });
   const user = path.join(pkg, 'user.ts');
