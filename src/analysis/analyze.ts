@@ -79,17 +79,34 @@ function floatOutputs(outputs: string[], holders: string[]): string[] {
   });
 }
 
-function addProbes(float: Graph, int8: Graph, plans: LayerPlan[], int8Outputs: Map<string, string>, outputs: string[], holders: string[]): { graph: Graph; probes: Probes } {
+function addProbes(float: Graph, int8: Graph, plans: LayerPlan[], int8Layers: Map<string, { node: string; output: string }>, outputs: string[], holders: string[]): { graph: Graph; probes: Probes } {
   const isolated = addIsolatedComparisons(float, plans);
   const merged = mergeInt8(float, int8);
   const graph = merged.graph;
   const cumulative = new Map<string, string>();
   for (const p of plans) {
-    cumulative.set(p.layer.name, addComparison(graph, `${p.layer.name}/cumulative`, floatTail(p), merged.int8Tensor(int8Outputs.get(p.layer.name)!)));
+    cumulative.set(p.layer.name, addComparison(graph, `${p.layer.name}/cumulative`, floatTail(p), merged.int8Tensor(int8Layers.get(p.layer.name)!.output)));
   }
+  lockstep(graph, plans, (layer) => merged.int8Tensor(int8Layers.get(layer)!.node), cumulative);
   const refs = floatOutputs(outputs, holders);
   const outs = outputs.map((o, i) => addComparison(graph, `output/${o}`, refs[i], merged.int8Tensor(o)));
   return { graph, probes: { isolated, cumulative, outputs: outs } };
+}
+
+/**
+ * Keeps the float and the INT8 model in step, layer by layer: layer k of either model
+ * starts only once layer k−1 of both was compared. Without it, the executor (a
+ * depth-first topological order) may run one whole model first, holding every layer
+ * output it computed until the other model catches up: memory grew with the number of
+ * layers. `plans` are in graph order; control inputs are ignored by the ops themselves.
+ */
+function lockstep(graph: Graph, plans: readonly LayerPlan[], int8Node: (layer: string) => string, cumulative: ReadonlyMap<string, string>): void {
+  for (let k = 1; k < plans.length; k++) {
+    const gate = cumulative.get(plans[k - 1].layer.name)!;
+    for (const node of [plans[k].layer.name, int8Node(plans[k].layer.name)]) {
+      graph.setControlInputs(node, [...graph.getNode(node).controlInputs, gate]);
+    }
+  }
 }
 
 function graphOrder(graph: Graph): Map<string, number> {
@@ -106,23 +123,25 @@ export async function analyzeAccuracy(pbModel: string, outputs: string[], record
   const built = buildDeployable('save_model', graph, outputs, records, { model, record }, { keepFloat: true });
   const float = built.float!;
   const order = graphOrder(float);
+  const plans = [...built.plans].sort((a, b) => order.get(a.layer.name)! - order.get(b.layer.name)!);
   const map = built.quantJson({ sourceModel: model, recordFile: record, quantizedModel: '', outputs });
-  const int8Outputs = new Map(built.plans.map((p) => [p.layer.name, map.layers[p.layer.name].output ?? map.layers[p.layer.name].node]));
-  const { graph: compared, probes } = addProbes(float, built.graph, built.plans, int8Outputs, outputs, built.outputHolders);
+  const int8Layers = new Map(plans.map((p) => {
+    const entry = map.layers[p.layer.name];
+    return [p.layer.name, { node: entry.node, output: entry.output ?? entry.node }];
+  }));
+  const { graph: compared, probes } = addProbes(float, built.graph, plans, int8Layers, outputs, built.outputHolders);
   const all = [...probes.isolated.values(), ...probes.cumulative.values(), ...probes.outputs];
   const sums = await runComparisons(compared, all, feeds, { backend: options.backend, onProgress: options.onProgress, label: fn });
   const metrics = (node: string) => metricsFromSums(sums.get(node) as ErrorSums);
 
-  const layers = built.plans
-    .map((p): LayerAccuracy => ({
-      layer: p.layer.name,
-      op: p.layer.op,
-      kind: p.layer.kind,
-      origins: originsOf(built.origins, p.layer.name),
-      isolated: metrics(probes.isolated.get(p.layer.name)!),
-      cumulative: metrics(probes.cumulative.get(p.layer.name)!),
-    }))
-    .sort((a, b) => order.get(a.layer)! - order.get(b.layer)!);
+  const layers = plans.map((p): LayerAccuracy => ({
+    layer: p.layer.name,
+    op: p.layer.op,
+    kind: p.layer.kind,
+    origins: originsOf(built.origins, p.layer.name),
+    isolated: metrics(probes.isolated.get(p.layer.name)!),
+    cumulative: metrics(probes.cumulative.get(p.layer.name)!),
+  }));
   const report: AccuracyReport = {
     model,
     recordFile: record,
