@@ -30,7 +30,7 @@ describe('analyzeAccuracy: BlazeFace', () => {
     const batches: Feeds[] = [];
     for (const crops of chunks(spec.heldOut().slice(0, 4), spec.maxBatch)) batches.push({ [spec.input]: await batchOf(spec, crops) });
     report = await analyzeAccuracy(files.model, spec.outputs, files.record, batches, { backend: 'wasm', reportFile: path.join(dir, 'report.html') });
-  }, 180_000);
+  }, 400_000);
 
   afterAll(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
