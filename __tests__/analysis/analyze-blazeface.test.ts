@@ -3,8 +3,9 @@
  * (IFMR) on the 32 scene crops of examples/accuracy, analyzed on 4 held-out scenes.
  * Measured (wasm): the 8×8 score head conv2d_34 is the worst layer by isolated error
  * (cosine 0.968, 11 dB; the next, re_lu_31, 0.992); the two score heads have the lowest
- * cumulative cosines of all 69 layers (0.967, 0.970), as their outputs do. The 16×16
- * head conv2d_33 loses little by itself (36 dB) but amplifies what comes before it.
+ * cumulative cosines of all 69 layers (0.967, 0.970), as their outputs do, and lose the
+ * most between their input and their output. The 16×16 head conv2d_33 loses little by
+ * itself (36 dB isolated) but amplifies the error it receives.
  * ~25 s on wasm, mostly the calibration.
  */
 import * as fs from 'fs';
@@ -50,6 +51,13 @@ describe('analyzeAccuracy: BlazeFace', () => {
     expect(Math.max(scores16, scores8)).toBeLessThan(Math.min(boxes16, boxes8));
     const head16 = report.layers.find((l) => short(l.layer) === HEADS.scores16)!;
     expect(head16.cumulative.cosine).toBeCloseTo(scores16, 6); // the output is its Reshape
+  });
+
+  test('the two score heads lose the most cosine of all layers, counting what they amplify', () => {
+    const lost = (l: AccuracyReport['layers'][number]) => l.input.cosine - l.cumulative.cosine;
+    const byLoss = [...report.layers].sort((a, b) => lost(b) - lost(a));
+    expect(byLoss.slice(0, 2).map((l) => short(l.layer)).sort()).toEqual([HEADS.scores16, HEADS.scores8]);
+    expect(lost(byLoss[1])).toBeGreaterThan(2 * lost(byLoss[2]));
   });
 
   test('writes one HTML page naming the model, the record and the worst layers', () => {

@@ -53,6 +53,9 @@ describe('analyzeAccuracy on a net where exactly two layers break', () => {
       const n = Number(l.layer.slice(4));
       const expected = metricsFromSums(await sumsBetween(float, `bias${n}`, int8, quantJson.layers[l.layer].output, evalFeeds));
       expectClose(l.cumulative, expected);
+      // Its input: the placeholder for conv1 (exact), else the Relu before it in both models.
+      if (n === 1) expect(l.input).toEqual({ cosine: 1, sqnrDb: Infinity, relL2: 0 });
+      else expectClose(l.input, metricsFromSums(await sumsBetween(float, `relu${n - 1}`, int8, `relu${n - 1}`, evalFeeds)));
     }
     expectClose(report.outputs[0].metrics, metricsFromSums(await sumsBetween(b.graph, 'out', int8, 'out', evalFeeds)));
     // A broken layer spoils everything after it: the cumulative error only grows past conv3.

@@ -6,7 +6,7 @@ import { renderHtmlReport, commonScope, HIGHLIGHTED_LAYERS } from '../../src/ana
 import type { AccuracyReport, LayerAccuracy } from '../../src/analysis';
 
 function layer(name: string, cosine: number, sqnrDb: number): LayerAccuracy {
-  return { layer: name, op: 'Conv2D', kind: 'conv2d', origins: [name], isolated: { cosine, sqnrDb, relL2: 10 ** (-sqnrDb / 20) }, cumulative: { cosine, sqnrDb: sqnrDb - 3, relL2: 0.1 } };
+  return { layer: name, op: 'Conv2D', kind: 'conv2d', origins: [name], isolated: { cosine, sqnrDb, relL2: 10 ** (-sqnrDb / 20) }, cumulative: { cosine, sqnrDb: sqnrDb - 3, relL2: 0.1 }, input: { cosine: 1, sqnrDb: Infinity, relL2: 0 } };
 }
 
 function report(layers: LayerAccuracy[]): AccuracyReport {

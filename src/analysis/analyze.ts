@@ -34,6 +34,12 @@ export interface LayerAccuracy {
   isolated: ErrorMetrics;
   /** The layer's output in the whole INT8 model vs the float model's same tensor. */
   cumulative: ErrorMetrics;
+  /**
+   * The layer's (first) input in the whole INT8 model vs float: what earlier layers hand
+   * it. input.cosine − cumulative.cosine is what the model loses at this layer, its own
+   * quantization and its amplification of incoming error together.
+   */
+  input: ErrorMetrics;
 }
 
 export interface OutputAccuracy {
@@ -66,6 +72,7 @@ export interface AnalyzeOptions {
 interface Probes {
   isolated: Map<string, string>;
   cumulative: Map<string, string>;
+  input: Map<string, string>;
   outputs: string[];
 }
 
@@ -87,10 +94,23 @@ function addProbes(float: Graph, int8: Graph, plans: LayerPlan[], int8Layers: Ma
   for (const p of plans) {
     cumulative.set(p.layer.name, addComparison(graph, `${p.layer.name}/cumulative`, floatTail(p), merged.int8Tensor(int8Layers.get(p.layer.name)!.output)));
   }
+  const input = new Map<string, string>();
+  for (const p of plans) {
+    const i = p.layer.dataInputs[0];
+    const int8Input = merged.int8Tensor(unquantizedInput(int8, int8Layers.get(p.layer.name)!.node, i));
+    input.set(p.layer.name, addComparison(graph, `${p.layer.name}/input`, float.getNode(p.layer.name).inputs[i], int8Input));
+  }
   lockstep(graph, plans, (layer) => merged.int8Tensor(int8Layers.get(layer)!.node), cumulative);
   const refs = floatOutputs(outputs, holders);
   const outs = outputs.map((o, i) => addComparison(graph, `output/${o}`, refs[i], merged.int8Tensor(o)));
-  return { graph, probes: { isolated, cumulative, outputs: outs } };
+  return { graph, probes: { isolated, cumulative, input, outputs: outs } };
+}
+
+/** The tensor an INT8 layer quantizes at `inputIndex`: its input before AscendQuant (and AscendAntiQuant). */
+function unquantizedInput(int8: Graph, layerNode: string, inputIndex: number): string {
+  let t = int8.getNode(layerNode).inputs[inputIndex];
+  for (let p = int8.producerOf(t); p.op === 'AscendQuant' || p.op === 'AscendAntiQuant'; p = int8.producerOf(t)) t = p.inputs[0];
+  return t;
 }
 
 /**
@@ -130,7 +150,7 @@ export async function analyzeAccuracy(pbModel: string, outputs: string[], record
     return [p.layer.name, { node: entry.node, output: entry.output ?? entry.node }];
   }));
   const { graph: compared, probes } = addProbes(float, built.graph, plans, int8Layers, outputs, built.outputHolders);
-  const all = [...probes.isolated.values(), ...probes.cumulative.values(), ...probes.outputs];
+  const all = [...probes.isolated.values(), ...probes.cumulative.values(), ...probes.input.values(), ...probes.outputs];
   const sums = await runComparisons(compared, all, feeds, { backend: options.backend, onProgress: options.onProgress, label: fn });
   const metrics = (node: string) => metricsFromSums(sums.get(node) as ErrorSums);
 
@@ -141,6 +161,7 @@ export async function analyzeAccuracy(pbModel: string, outputs: string[], record
     origins: originsOf(built.origins, p.layer.name),
     isolated: metrics(probes.isolated.get(p.layer.name)!),
     cumulative: metrics(probes.cumulative.get(p.layer.name)!),
+    input: metrics(probes.input.get(p.layer.name)!),
   }));
   const report: AccuracyReport = {
     model,

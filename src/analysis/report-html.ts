@@ -87,12 +87,14 @@ function layerRow(l: LayerAccuracy, index: number, worst: ReadonlySet<string>, s
   const origins = l.origins.filter((o) => o !== l.layer);
   const name = origins.length > 0 ? `${strip(l.layer)} (from ${origins.map(strip).join(', ')})` : strip(l.layer);
   const cls = worst.has(l.layer) ? ' class="worst"' : '';
-  return `<tr${cls}>${cell(String(index + 1), index + 1)}${cell(name, l.layer, 'name')}${cell(l.op, l.op, 'op')}${metricCells(l.isolated)}${metricCells(l.cumulative)}</tr>`;
+  const lost = l.input.cosine - l.cumulative.cosine;
+  const lostCell = cell(Number.isNaN(lost) ? 'NaN' : lost.toFixed(5), Number.isNaN(lost) ? 'NaN' : lost, lost > 0.01 ? 'bad' : lost > 0.002 ? 'warn' : '');
+  return `<tr${cls}>${cell(String(index + 1), index + 1)}${cell(name, l.layer, 'name')}${cell(l.op, l.op, 'op')}${metricCells(l.isolated)}${metricCells(l.cumulative)}${lostCell}</tr>`;
 }
 
 function layersTable(layers: readonly LayerAccuracy[], worst: ReadonlySet<string>, scope: string): string {
   const rows = layers.map((l, i) => layerRow(l, i, worst, scope));
-  const head = `<th>#</th><th class="name">Layer</th><th class="op">Op</th>${METRIC_HEADS('Isolated')}${METRIC_HEADS('Cumulative')}`;
+  const head = `<th>#</th><th class="name">Layer</th><th class="op">Op</th>${METRIC_HEADS('Isolated')}${METRIC_HEADS('Cumulative')}<th>Cosine lost here</th>`;
   return `<table class="sortable" id="layers"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -117,7 +119,9 @@ Cumulative: the layer's output in the whole INT8 model against the float model's
 Worst by isolated error: ${worstList || 'none'}.</p>
 ${renderSqnrChart(report.layers, worst)}
 <h2>Layers</h2>
-<p class="note">Click a column to sort. SQNR below 20 dB in red, below 30 dB in orange.</p>
+<p class="note">Click a column to sort. SQNR below 20 dB in red, below 30 dB in orange. Cosine lost here: the
+cumulative cosine of the layer's input minus that of its output, i.e. what the INT8 model loses at this layer
+(its own rounding and its amplification of the error it receives); above 0.01 in red.</p>
 ${layersTable(report.layers, worst, scope)}
 <script>${SORT_SCRIPT}</script>
 </body></html>
