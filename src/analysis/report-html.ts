@@ -103,6 +103,9 @@ export function renderHtmlReport(report: AccuracyReport): string {
   const scope = commonScope(report.layers.map((l) => l.layer));
   const shown = (n: string) => escapeHtml(n.startsWith(scope) ? n.slice(scope.length) : n);
   const worstList = report.worst.slice(0, HIGHLIGHTED_LAYERS).map((l) => `<code>${shown(l.layer)}</code> (#${report.layers.indexOf(l) + 1}, ${formatDb(l.isolated.sqnrDb)} dB)`).join(', ');
+  const lost = (l: LayerAccuracy) => l.input.cosine - l.cumulative.cosine;
+  const mostLost = [...report.layers].sort((a, b) => lost(b) - lost(a)).slice(0, 3)
+    .map((l) => `<code>${shown(l.layer)}</code> (#${report.layers.indexOf(l) + 1}, ${lost(l).toFixed(4)})`).join(', ');
   const title = `INT8 accuracy report: ${report.model.split(/[\\/]/).pop() ?? report.model}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -116,7 +119,8 @@ ${outputsTable(report)}
 <h2>SQNR per layer, in graph order</h2>
 <p class="note">Isolated: the layer alone quantized, fed the float model's activations (what the layer itself loses).
 Cumulative: the layer's output in the whole INT8 model against the float model's (errors of every earlier layer included).
-Worst by isolated error: ${worstList || 'none'}.</p>
+Worst by isolated error: ${worstList || 'none'}.
+Most cosine lost in the INT8 model (input vs output of the layer): ${mostLost || 'none'}.</p>
 ${renderSqnrChart(report.layers, worst)}
 <h2>Layers</h2>
 <p class="note">Click a column to sort. SQNR below 20 dB in red, below 30 dB in orange. Cosine lost here: the
