@@ -68,7 +68,11 @@ export async function evaluateAuto(spec: ModelSpec, options: AutoOptions): Promi
   await amct.createQuantConfig(config, graph, { batchNum: Math.ceil(spec.calibration().length / spec.maxBatch) });
   const reference = await runSession(graph, backend, (s) => outputsOf(spec, s));
   const evaluator = taskEvaluator(spec, options.target, reference, backend);
-  const auto = await amct.accuracyBasedAutoCalibration(model, spec.outputs, path.join(outDir, 'record.txt'), config, path.join(outDir, spec.name), evaluator, { backend, strategy: options.strategy });
+  const auto = await amct.accuracyBasedAutoCalibration(model, spec.outputs, path.join(outDir, 'record.txt'), config, path.join(outDir, spec.name), evaluator, {
+    backend,
+    strategy: options.strategy,
+    onTrial: (t) => console.log(`  ${spec.name} auto: ${t.stage} k=${t.k} metric ${t.metric.toFixed(4)} ${t.ok ? 'accepted' : 'rejected'} (${t.evaluations} evaluations, ${((Date.now() - started) / 1000).toFixed(0)} s)`),
+  });
   const int8 = await amct.loadGraph(auto.files.quantizedPb);
   const comparison = await runSession(graph, backend, (floatS) => runSession(int8, backend, (int8S) => compareOutputs(spec, floatS, int8S)));
   return {
