@@ -3,7 +3,7 @@
  *
  *   npx ts-node --transpile-only examples/accuracy/run.ts --model <name,name|all> [--config default,auto]
  *     [--out DIR] [--backend wasm|cpu|tfjs-node] [--act-algo ifmr|hfmg] [--percentile P] [--skip layer,layer]
- *     [--diagnose] [--worst N] [--json FILE] [--table FILE.md]
+ *     [--diagnose] [--worst N (0: no diagnosis)] [--json FILE] [--table FILE.md]
  *
  * Models: mnist, nsfwjs and every graph model of @vladmandic/human's models/ folder
  * (models.ts, models-human.ts). --config picks the table's columns (CONFIGURATIONS below):
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     outRoot: path.resolve(values.out ?? path.join('out', 'accuracy')),
     backend: values.backend as amct.BackendName | undefined,
     variant,
-    diagnose: values.diagnose ? true : 'auto',
+    diagnose: values.diagnose ? true : values.worst === '0' ? false : 'auto', // --worst 0: no diagnosis
     worst: Number(values.worst ?? 5),
     skips: values.skip ? values.skip.split(',') : [],
   };

@@ -22,7 +22,7 @@ export function shortLayer(name: string): string {
 
 export function formatValue(t: TaskResult): string {
   if (t.unit === 'px' || t.unit === 'years') return `${t.value.toFixed(2)} ${t.unit}`;
-  if (t.unit === '|Δp|') return `|Δp| ${t.value.toFixed(4)}`;
+  if (t.unit === '|Δp|') return `\\|Δp\\| ${t.value.toFixed(4)}`; // escaped: a bare | ends a table cell
   if (t.unit === 'matched') return `${(100 * t.value).toFixed(1)} % matched`;
   return t.value.toFixed(4);
 }
@@ -35,7 +35,7 @@ function floatReference(t: TaskResult): string {
 function cell(row: AccuracyRow | undefined, index: number): string {
   const t = row?.task[index];
   if (!row || !t) return '—';
-  const layers = row.floatLayers?.length ? `; ${row.floatLayers.length} layer${row.floatLayers.length > 1 ? 's' : ''} float` : '';
+  const layers = index === 0 && row.floatLayers?.length ? `; ${row.floatLayers.length} layer${row.floatLayers.length > 1 ? 's' : ''} float` : '';
   return `${formatValue(t)}${layers}`;
 }
 
