@@ -53,7 +53,12 @@ export type ErrorCode =
   | 'CALIBRATION_INCOMPLETE'
   | 'BIAS_OVERFLOW'
   | 'MODEL_ALREADY_QUANTIZED'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  // accuracy-based auto calibration (SPEC §9)
+  | 'EVALUATOR_INVALID'
+  | 'EVALUATOR_FAILED'
+  | 'EVALUATOR_RESULT_INVALID'
+  | 'ACCURACY_TARGET_NOT_MET';
 
 export interface ErrorContext {
   /** The file the problem is in or about. */
@@ -125,6 +130,8 @@ export class RecordError extends AmctError {}
 export class CalibrationError extends AmctError {}
 /** Writing the deployable model. */
 export class QuantizeError extends AmctError {}
+/** Accuracy-based auto calibration: the evaluator, the search and its target (SPEC §9). */
+export class AutoCalibrationError extends AmctError {}
 
 /** Internal invariant; a failure here is a bug in amct-ts, not bad input. */
 export function assert(condition: unknown, message: string): asserts condition {

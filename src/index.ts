@@ -10,3 +10,4 @@ export type { SessionOptions, FetchedTensor, RunOptions, Feeds, FeedValue, Backe
 export { findLayers, prepareGraph } from './passes';
 export type { LayerCandidate, LayerKind } from './passes/layer-types';
 export * from './api';
+export * from './analysis';

@@ -52,7 +52,7 @@ describe('main', () => {
   });
 
   it.each([
-    [['compile'], 'amct-ts: error: unknown command "compile". Hint: the commands are "calibration" and "inspect"; run "amct-ts --help"\n'],
+    [['compile'], 'amct-ts: error: unknown command "compile". Hint: the commands are "calibration", "inspect" and "analyze"; run "amct-ts --help"\n'],
     [['calibration', '--model', 'm.pb'], 'amct-ts: error: missing required option --outputs. Hint: run "amct-ts calibration --help" for the options\n'],
     [['calibration', '--model', 'm.pb', '--outputs', 'o', '--input_shape', 'x:1,a', '--data_dir', 'd', '--save_path', 's'], 'amct-ts: error: bad shape "1,a" in --input_shape. Hint: write dimensions as positive integers separated by commas, e.g. "input:1,224,224,3"\n'],
   ])('usage error %j → one line, exit 2, no stack', async (argv, expected) => {

@@ -109,6 +109,34 @@ test('npx amct-ts --help and npx amct-ts inspect run the installed CLI', () => {
   expect(inspect.stdout + inspect.stderr).not.toMatch(BANNER);
 });
 
+test('the installed CLI runs auto calibration with an ESM evaluator module (--evaluator)', () => {
+  const work = path.join(tmp, 'auto');
+  fs.mkdirSync(work);
+  const evaluator = path.join(work, 'evaluator.mjs');
+  // The evaluator imports amct-ts as a user's module would: resolved from the user's project.
+  fs.writeFileSync(evaluator, `
+    import { createRequire } from 'module';
+    const amct = createRequire(${JSON.stringify(path.join(project, 'package.json'))})('amct-ts');
+    const data = new Float32Array(2 * 784).map((_, i) => (i % 29) / 29);
+    const feeds = { input: { data, shape: [2, 28, 28, 1] } };
+    async function run(graph, outputs) {
+      const s = await amct.Session.create(graph, { backend: 'cpu' });
+      try { return (await s.run(outputs, feeds))[0].data; } finally { s.dispose(); }
+    }
+    export default {
+      calibration: (graph, outputs) => run(graph, outputs),
+      evaluate: async (graph) => Array.from(await run(graph, ['output'])).reduce((a, b) => a + b, 0) / 2,
+      metricEval: (original, current) => [Math.abs(original - current) < 1e-3, original - current],
+    };`);
+  const save = path.join(work, 'mnist');
+  const r = run(NPX, ['--no', '--', 'amct-ts', 'calibration', '--model', MNIST, '--outputs', 'output', '--save_path', save, '--evaluator', evaluator], project);
+  // The metric is the mean sum of the softmax rows: 1 for float and INT8 alike.
+  expect(r.stdout).toMatch(/^Auto calibration: metric 1(\.0+)? float, 1(\.0+)? with every layer INT8, .* after 2 evaluation\(s\)\.\nEvery candidate layer is INT8\./);
+  for (const suffix of ['_quantized.pb', '_quant.json', '_record.txt', '_config.json']) expect(fs.existsSync(`${save}${suffix}`)).toBe(true);
+  expect(fs.existsSync(path.join(work, 'accuracy_based_auto_calibration_final_config.json'))).toBe(true);
+  expect(r.stdout + r.stderr).not.toMatch(BANNER);
+});
+
 test('a TypeScript consumer of the installed package type-checks', () => {
   fs.writeFileSync(
     path.join(project, 'user.ts'),

@@ -6,6 +6,7 @@ import * as amct from '../../src';
 import { concat, meanAbsError, rowCosines, summarize, top1Agreement } from './metrics';
 import { ModelSpec } from './models';
 import { batchOf, chunks } from './quantize';
+import { TaskResult } from './tasks';
 
 export interface OutputAgreement {
   output: string;
@@ -17,11 +18,11 @@ export interface OutputAgreement {
   top1?: number;
 }
 
-/** Every output of `session` on every held-out crop, batch by batch, concatenated per output. */
-async function outputsOf(spec: ModelSpec, session: amct.Session): Promise<Float32Array[]> {
+/** Every output of `session` on every crop (default: the held-out ones), batch by batch, concatenated per output. */
+export async function outputsOf(spec: ModelSpec, session: amct.Session, crops = spec.heldOut()): Promise<Float32Array[]> {
   const parts: Float32Array[][] = spec.outputs.map(() => []);
-  for (const crops of chunks(spec.heldOut(), spec.maxBatch)) {
-    const fetched = await session.run(spec.outputs, { [spec.input]: await batchOf(spec, crops) });
+  for (const part of chunks(crops, spec.maxBatch)) {
+    const fetched = await session.run(spec.outputs, { [spec.input]: await batchOf(spec, part) });
     fetched.forEach((t, i) => parts[i].push(t.data as Float32Array));
   }
   return parts.map(concat);
@@ -36,7 +37,13 @@ function agreement(spec: ModelSpec, output: string, f: Float32Array, q: Float32A
 
 const sigmoid = (x: Float32Array) => x.map((v) => 1 / (1 + Math.exp(-v)));
 
-export async function compareOutputs(spec: ModelSpec, floatS: amct.Session, int8S: amct.Session): Promise<OutputAgreement[]> {
+export interface Comparison {
+  outputs: OutputAgreement[];
+  /** The model's task metric (spec.task), empty when it has none. */
+  task: TaskResult[];
+}
+
+export async function compareOutputs(spec: ModelSpec, floatS: amct.Session, int8S: amct.Session): Promise<Comparison> {
   const rows = spec.heldOut().length;
   const f = await outputsOf(spec, floatS);
   const q = await outputsOf(spec, int8S);
@@ -45,5 +52,5 @@ export async function compareOutputs(spec: ModelSpec, floatS: amct.Session, int8
     out.push(agreement(spec, output, f[i], q[i], rows));
     if (spec.sigmoid?.includes(output)) out.push({ ...agreement(spec, output, sigmoid(f[i]), sigmoid(q[i]), rows), output: `${output} (sigmoid)` });
   });
-  return out;
+  return { outputs: out, task: spec.task ? spec.task({ f, q, rows }) : [] };
 }

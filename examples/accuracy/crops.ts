@@ -47,7 +47,7 @@ export function sceneHeldOutCrops(): Crop[] {
 }
 
 /** Photo size in pixels and hand-placed faces as [centre x, centre y, side] on a 480-pixel-wide copy. */
-const FACES: { width: number; height: number; faces: [number, number, number][] }[] = [
+export const FACES: { width: number; height: number; faces: [number, number, number][] }[] = [
   { width: 1920, height: 1280, faces: [[128, 118, 48], [232, 132, 48], [393, 82, 52]] },
   { width: 1920, height: 1367, faces: [[110, 75, 52], [248, 85, 52], [388, 60, 52]] },
   { width: 1920, height: 1350, faces: [[175, 112, 52], [302, 85, 50], [400, 102, 50]] },

@@ -6,11 +6,12 @@
 import * as amct from '../../src';
 import { gather, loadDigits, PIXELS } from '../mnist/data';
 import { INPUT as MNIST_INPUT, MNIST_MODEL, OUTPUT as MNIST_OUTPUT, runMnistQuantization } from '../mnist/quantize';
-import { compareOutputs, OutputAgreement } from './compare';
+import { compareOutputs, Comparison, OutputAgreement } from './compare';
 import { diagnoseLayers, LayerLoss } from './layers';
 import { concat, meanAbsError, rowCosines, summarize, top1Agreement } from './metrics';
 import { ModelSpec } from './models';
 import { quantize, Variant } from './quantize';
+import { TaskResult } from './tasks';
 
 /** SPEC's target for classifiers; below it the report names the worst layers. */
 export const COSINE_TARGET = 0.99;
@@ -31,6 +32,10 @@ export interface AccuracyRow {
   quantizedLayers: number;
   heldOut: number;
   outputs: OutputAgreement[];
+  /** The model's task metric, float vs INT8 (first = headline); empty for MNIST. */
+  task: TaskResult[];
+  /** Layers left in float (the variant's skips, or what auto calibration chose). */
+  floatLayers?: string[];
   /** MNIST only: top-1 accuracy on all labeled digits, and on the held-out ones (never trained on). */
   accuracy?: { float: number; int8: number; count: number; floatHeldOut: number; int8HeldOut: number };
   worstLayers?: LayerLoss[];
@@ -52,13 +57,14 @@ export async function evaluateModel(spec: ModelSpec, options: EvaluateOptions): 
   const files = await quantize(spec, options.outDir, options.backend, options.variant);
   const floatS = await amct.Session.create(await amct.loadGraph(files.model), { backend: options.backend });
   const int8S = await amct.Session.create(await amct.loadGraph(files.quantizedPb), { backend: options.backend });
-  let outputs: OutputAgreement[];
+  let comparison: Comparison;
   try {
-    outputs = await compareOutputs(spec, floatS, int8S);
+    comparison = await compareOutputs(spec, floatS, int8S);
   } finally {
     floatS.dispose();
     int8S.dispose();
   }
+  const { outputs, task } = comparison;
   const short = outputs.some((o) => o.meanCosine < COSINE_TARGET);
   const diagnose = options.diagnose === true || ((options.diagnose ?? 'auto') === 'auto' && short);
   const worstLayers = diagnose
@@ -70,6 +76,8 @@ export async function evaluateModel(spec: ModelSpec, options: EvaluateOptions): 
     quantizedLayers: files.layers.length,
     heldOut: spec.heldOut().length,
     outputs,
+    task,
+    floatLayers: options.variant?.skipLayers ?? [],
     worstLayers,
     seconds: (Date.now() - started) / 1000,
   };
@@ -110,6 +118,7 @@ export async function evaluateMnist(options: Pick<EvaluateOptions, 'outDir' | 'b
     quantizedLayers: r.quantizedLayers.length,
     heldOut: count,
     outputs: [agreement],
+    task: [],
     accuracy: { float: r.floatAccuracy, int8: r.int8Accuracy, count: r.evaluated, floatHeldOut: r.floatHeldOut, int8HeldOut: r.int8HeldOut },
     seconds: (Date.now() - started) / 1000,
   };

@@ -90,7 +90,12 @@ async function meanCosines(spec: ModelSpec, floatS: amct.Session, int8S: amct.Se
     const f = await floatS.run(pairs.map((p) => p[0]), feeds);
     const q = await int8S.run(pairs.map((p) => p[1]), feeds);
     pairs.forEach((_, i) => {
-      sums[i] += rowCosines(f[i].data as Float32Array, rescaled(q[i].data as Float32Array, scales[i]), part.length).reduce((s, c) => s + c, 0);
+      const a = f[i].data as Float32Array;
+      // One value per input (a score logit): its own "cosine" is only its sign, so those
+      // take one cosine over the batch, counted once per input.
+      const rows = a.length === part.length ? 1 : part.length;
+      const cos = rowCosines(a, rescaled(q[i].data as Float32Array, scales[i]), rows);
+      sums[i] += rows === 1 ? cos[0] * part.length : cos.reduce((s, c) => s + c, 0);
     });
   }
   return sums.map((s) => s / crops.length);

@@ -12,14 +12,18 @@ import { Image, normalize, toChannels } from '../../src/data';
 import { writeNsfwjsModel } from '../mobilenet_v2/model';
 import { eyeCrops, faceCalibrationCrops, faceHeldOutCrops, sceneCalibrationCrops, sceneHeldOutCrops } from './crops';
 import type { Crop } from './photos';
+import { blazefaceDetections, HUMAN_MORE_MODELS } from './models-human';
+import { AutoTarget, detections, landmarks, probabilities, sigmoid, TaskMetric } from './tasks';
 
 const HUMAN_MODELS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'models');
 
 export interface ModelSpec {
   name: string;
-  /** The model.json to quantize; nsfwjs's is written into `outDir` first. */
-  model(outDir: string): string;
+  /** The model file to quantize; nsfwjs's and handtrack's detector part are written into `outDir` first. */
+  model(outDir: string): string | Promise<string>;
   input: string;
+  /** The input placeholder's dtype when not float32 (movenet's int32, handtrack's uint8): values are rounded. */
+  inputDtype?: 'int32';
   /** Height, width, channels of one input. */
   sample: [number, number, number];
   /** Largest batch per run: BlazeFace's input is fixed at batch 1. */
@@ -37,6 +41,10 @@ export interface ModelSpec {
   sigmoid?: string[];
   calibration(): Crop[];
   heldOut(): Crop[];
+  /** The model's task metric, float vs INT8, as its caller decodes the outputs (tasks.ts). */
+  task?: TaskMetric;
+  /** What auto calibration must reach (a result of `task`); no auto row without it. */
+  autoTarget?: AutoTarget;
   /** One line for docs/accuracy.md: what was fed. */
   inputs: string;
 }
@@ -60,6 +68,8 @@ export const MODELS: ModelSpec[] = [
     classifiers: ['Identity'],
     calibration: () => sceneCalibrationCrops(),
     heldOut: sceneHeldOutCrops,
+    task: ({ f, q, rows }) => [probabilities('5 class probabilities', f[0], q[0], rows)],
+    autoTarget: { index: 0, threshold: 0.99 },
     inputs: '32 crops/flips of face-api sample1-6 · 24 held-out crops + human assets, 224×224, x/255',
   },
   {
@@ -73,8 +83,14 @@ export const MODELS: ModelSpec[] = [
     outputs: ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'],
     classifiers: ['Identity', 'Identity_1'],
     sigmoid: ['Identity', 'Identity_1'],
+    task: ({ f, q, rows }) => [
+      detections('faces (score ≥ 0.2, NMS 0.1, ≤ 10)', blazefaceDetections(f, rows), blazefaceDetections(q, rows)),
+      probabilities('16×16 anchor face scores (sigmoid)', sigmoid(f[0]), sigmoid(q[0]), rows),
+      probabilities('8×8 anchor face scores (sigmoid)', sigmoid(f[1]), sigmoid(q[1]), rows),
+    ],
     calibration: () => sceneCalibrationCrops(),
     heldOut: sceneHeldOutCrops,
+    autoTarget: { index: 1, threshold: 0.99 },
     inputs: 'same scenes as nsfwjs, 256×256, x/127.5 − 1, one per batch',
   },
   {
@@ -88,6 +104,8 @@ export const MODELS: ModelSpec[] = [
     classifiers: ['Identity'],
     calibration: () => faceCalibrationCrops(),
     heldOut: () => faceHeldOutCrops(),
+    task: ({ f, q, rows }) => [probabilities('7 emotion probabilities', f[0], q[0], rows)],
+    autoTarget: { index: 0, threshold: 0.99 },
     inputs: '32 face crops of face-api sample1-6 · 24 faces of human screenshot-facematch, 64×64 gray, (g/255 − 0.5)·2',
   },
   {
@@ -101,6 +119,9 @@ export const MODELS: ModelSpec[] = [
     classifiers: [],
     calibration: () => eyeCrops(faceCalibrationCrops(16)),
     heldOut: () => eyeCrops(faceHeldOutCrops(12)),
+    // 71 eye-contour points then 5 iris points, x,y,z in input pixels (human's iris.ts)
+    task: ({ f, q, rows }) => [landmarks('76 eye and iris points (64 px input)', f[0], q[0], rows, { stride: 3, x: 0, y: 1, scale: 1 })],
+    autoTarget: { index: 0, threshold: 0.25 },
     inputs: '32 eye crops of face-api faces · 24 eye crops of facematch faces, 64×64, x/255',
   },
   {
@@ -114,8 +135,11 @@ export const MODELS: ModelSpec[] = [
     classifiers: ['Identity'],
     calibration: () => faceCalibrationCrops(),
     heldOut: () => faceHeldOutCrops(),
+    task: ({ f, q, rows }) => [probabilities('real/fake softmax', f[0], q[0], rows)],
+    autoTarget: { index: 0, threshold: 0.99 },
     inputs: 'same faces as emotion, 32×32, x/255',
   },
+  ...HUMAN_MORE_MODELS,
 ];
 
 export function modelSpec(name: string): ModelSpec {

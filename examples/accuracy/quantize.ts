@@ -37,9 +37,10 @@ export function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-export function batchOf(spec: ModelSpec, crops: Parameters<typeof cropBatch>[0]) {
+export async function batchOf(spec: ModelSpec, crops: Parameters<typeof cropBatch>[0]): Promise<amct.FeedValue> {
   const [h, w] = spec.sample;
-  return cropBatch(crops, h, w, spec.toInput);
+  const batch = await cropBatch(crops, h, w, spec.toInput);
+  return spec.inputDtype === 'int32' ? { data: Int32Array.from(batch.data, Math.round), shape: batch.shape, dtype: 'int32' } : batch;
 }
 
 type LayerConfig = { activation_quant_params?: Record<string, unknown> };
@@ -70,7 +71,7 @@ async function calibrate(spec: ModelSpec, graph: amct.Graph, backend: amct.Backe
 
 export async function quantize(spec: ModelSpec, outDir: string, backend: amct.BackendName | undefined, variant: Variant = {}): Promise<QuantizedFiles> {
   fs.mkdirSync(outDir, { recursive: true });
-  const model = spec.model(outDir);
+  const model = await spec.model(outDir);
   const savePath = path.join(outDir, spec.name);
   const config = path.join(outDir, 'config.json');
   const record = path.join(outDir, 'record.txt');

@@ -1,19 +1,25 @@
 /**
  * Float vs INT8 on every real model the repo has, one table row each (docs/accuracy.md).
  *
- *   npx ts-node --transpile-only examples/accuracy/run.ts --model <mnist|nsfwjs|blazeface|emotion|iris|liveness|all>
+ *   npx ts-node --transpile-only examples/accuracy/run.ts --model <name,name|all> [--config default,auto]
  *     [--out DIR] [--backend wasm|cpu|tfjs-node] [--act-algo ifmr|hfmg] [--percentile P] [--skip layer,layer]
- *     [--dmq ALPHA] [--dmq-layers layer=ALPHA,...] [--diagnose] [--worst N] [--json FILE]
+ *     [--dmq ALPHA] [--dmq-layers layer=ALPHA,...] [--diagnose] [--worst N (0: no diagnosis)] [--json FILE] [--table FILE.md]
  *
- * --skip takes layer names or, for short, unique suffixes of them ("dense_2/BiasAdd").
+ * Models: mnist, nsfwjs and every graph model of @vladmandic/human's models/ folder
+ * (models.ts, models-human.ts). --config picks the table's columns (CONFIGURATIONS below):
+ * `default` is the AMCT flow with createQuantConfig's defaults, `auto` is
+ * accuracyBasedAutoCalibration at the model's stated target. --skip takes layer names or,
+ * for short, unique suffixes of them ("dense_2/BiasAdd"); it applies to `default`.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import * as amct from '../../src';
+import { evaluateAuto } from './auto';
 import { AccuracyRow, COSINE_TARGET, evaluateMnist, evaluateModel } from './evaluate';
 import { MODELS, modelSpec } from './models';
 import type { Variant } from './quantize';
+import { floatLayerList, outputTable, TableColumn, taskTable } from './table';
 
 const f4 = (x: number) => x.toFixed(4);
 /** --dmq-layers layer=α,...: names or unique suffixes, resolved per model. */
@@ -26,11 +32,13 @@ export function formatRow(r: AccuracyRow): string[] {
     const a = r.accuracy;
     lines.push(`  accuracy on ${a.count} labeled digits: float ${pct(a.float)}, INT8 ${pct(a.int8)}; on the ${r.heldOut} held-out: float ${pct(a.floatHeldOut)}, INT8 ${pct(a.int8HeldOut)}`);
   }
+  for (const t of r.task) lines.push(`  task: ${t.name}: ${t.unit === 'px' || t.unit === 'years' ? t.value.toFixed(3) + ' ' + t.unit : t.value.toFixed(4) + ' ' + t.unit} (${t.detail})`);
   for (const o of r.outputs) {
     const top1 = o.top1 === undefined ? '' : `, top-1 agreement ${pct(o.top1)}`;
     const flag = o.meanCosine < COSINE_TARGET ? `  << below ${COSINE_TARGET}` : '';
     lines.push(`  ${o.output}: cosine mean ${f4(o.meanCosine)}, min ${f4(o.minCosine)}, mean |Δ| ${o.meanAbsError.toPrecision(3)}${top1}${flag}`);
   }
+  if (r.floatLayers?.length) lines.push(`  float layers (${r.floatLayers.length}): ${r.floatLayers.join(', ')}`);
   if (r.worstLayers) {
     lines.push('  layers losing the most (input cosine → output cosine, drop):');
     for (const l of r.worstLayers) lines.push(`    ${l.layer} (${l.op}): ${f4(l.inputCosine)} → ${f4(l.outputCosine)} (drop ${f4(l.drop)})`);
@@ -51,21 +59,61 @@ async function resolveSkips(model: string, wanted: string[]): Promise<string[]> 
   });
 }
 
-async function evaluate(name: string, outRoot: string, backend: amct.BackendName | undefined, variant: Variant, diagnose: boolean | 'auto', worst: number, skips: string[]): Promise<AccuracyRow> {
-  const outDir = path.join(outRoot, name);
-  if (name === 'mnist') return evaluateMnist({ outDir, backend, variant });
-  const spec = modelSpec(name);
-  fs.mkdirSync(outDir, { recursive: true });
-  const skipLayers = await resolveSkips(spec.model(outDir), skips);
-  const dmqNames = await resolveSkips(spec.model(outDir), dmqLayerArgs.map(([l]) => l));
-  const dmqLayers = dmqLayerArgs.length ? Object.fromEntries(dmqNames.map((n, i) => [n, dmqLayerArgs[i][1]])) : undefined;
-  return evaluateModel(spec, { outDir, backend, variant: { ...variant, skipLayers, dmqLayers }, diagnose, worst });
+interface RunContext {
+  outRoot: string;
+  backend?: amct.BackendName;
+  variant: Variant;
+  diagnose: boolean | 'auto';
+  worst: number;
+  skips: string[];
+}
+
+/**
+ * The configurations a table column can show. Each measures one model and returns its
+ * row, or undefined when it does not apply (MNIST has no auto target). A new column (a
+ * DMQ balancer configuration, say) is one more entry here.
+ */
+export const CONFIGURATIONS: Record<string, { title: string; run(name: string, ctx: RunContext): Promise<AccuracyRow | undefined> }> = {
+  default: {
+    title: 'Default INT8',
+    async run(name, ctx) {
+      const outDir = path.join(ctx.outRoot, name);
+      if (name === 'mnist') return evaluateMnist({ outDir, backend: ctx.backend, variant: ctx.variant });
+      const spec = modelSpec(name);
+      fs.mkdirSync(outDir, { recursive: true });
+      const model = await spec.model(outDir);
+      const skipLayers = await resolveSkips(model, ctx.skips);
+      const dmqNames = await resolveSkips(model, dmqLayerArgs.map(([l]) => l));
+      const dmqLayers = dmqLayerArgs.length ? Object.fromEntries(dmqNames.map((n, i) => [n, dmqLayerArgs[i][1]])) : undefined;
+      return evaluateModel(spec, { outDir, backend: ctx.backend, variant: { ...ctx.variant, skipLayers, dmqLayers }, diagnose: ctx.diagnose, worst: ctx.worst });
+    },
+  },
+  auto: autoConfiguration('Auto-calibrated (BinarySearch)', 'BinarySearch'),
+  'auto-refine': autoConfiguration('Auto-calibrated (BinarySearchRefine)', 'BinarySearchRefine'),
+};
+
+function autoConfiguration(title: string, strategy: amct.StrategyName): (typeof CONFIGURATIONS)[string] {
+  return {
+    title,
+    async run(name, ctx) {
+      const spec = name === 'mnist' ? undefined : modelSpec(name);
+      if (!spec?.autoTarget) return undefined;
+      return evaluateAuto(spec, { outDir: path.join(ctx.outRoot, strategy, name), backend: ctx.backend, target: spec.autoTarget, strategy });
+    },
+  };
+}
+
+function writeTables(file: string, names: string[], columns: TableColumn[]): void {
+  const parts = ['<!-- generated by examples/accuracy/run.ts --table -->', '', taskTable(names, columns), '', outputTable(names, columns)];
+  for (const c of columns.filter((c) => c.title.startsWith('Auto'))) parts.push('', `Float layers, ${c.title}:`, '', floatLayerList(names, c));
+  fs.writeFileSync(file, parts.join('\n') + '\n');
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string', default: 'all' },
+      config: { type: 'string', default: 'default' },
       out: { type: 'string' },
       backend: { type: 'string' },
       'act-algo': { type: 'string' },
@@ -76,22 +124,41 @@ async function main(): Promise<void> {
       diagnose: { type: 'boolean', default: false },
       worst: { type: 'string' },
       json: { type: 'string' },
+      table: { type: 'string' },
     },
   });
+  const started = Date.now();
   const names = values.model === 'all' ? ['mnist', ...MODELS.map((m) => m.name)] : values.model!.split(',');
-  const outRoot = path.resolve(values.out ?? path.join('out', 'accuracy'));
   const variant: Variant = { actAlgo: values['act-algo'] === 'hfmg' ? 'hfmg' : 'ifmr' };
   if (values.percentile !== undefined) variant.percentile = Number(values.percentile);
   if (values.dmq !== undefined) variant.dmqBalancer = Number(values.dmq);
   dmqLayerArgs = values['dmq-layers'] ? values['dmq-layers'].split(',').map((kv) => { const [l, a] = kv.split('='); return [l, Number(a)]; }) : [];
-  const skips = values.skip ? values.skip.split(',') : [];
+  const ctx: RunContext = {
+    outRoot: path.resolve(values.out ?? path.join('out', 'accuracy')),
+    backend: values.backend as amct.BackendName | undefined,
+    variant,
+    diagnose: values.diagnose ? true : values.worst === '0' ? false : 'auto', // --worst 0: no diagnosis
+    worst: Number(values.worst ?? 5),
+    skips: values.skip ? values.skip.split(',') : [],
+  };
+  const columns: TableColumn[] = values.config!.split(',').map((key) => {
+    if (!CONFIGURATIONS[key]) throw new Error(`--config ${key}: one of ${Object.keys(CONFIGURATIONS).join(', ')}`);
+    return { title: CONFIGURATIONS[key].title, rows: new Map<string, AccuracyRow>() };
+  });
+  const keys = values.config!.split(',');
   const rows: AccuracyRow[] = [];
   for (const name of names) {
-    const row = await evaluate(name, outRoot, values.backend as amct.BackendName | undefined, variant, values.diagnose ? true : 'auto', Number(values.worst ?? 5), skips);
-    rows.push(row);
-    console.log(formatRow(row).join('\n'));
+    for (const [i, key] of keys.entries()) {
+      const row = await CONFIGURATIONS[key].run(name, ctx);
+      if (!row) continue;
+      columns[i].rows.set(name, row);
+      rows.push(row);
+      console.log(formatRow(row).join('\n'));
+      if (values.json) fs.writeFileSync(values.json, JSON.stringify(rows, null, 2) + '\n'); // after every row: a long run keeps what it has
+      if (values.table) writeTables(values.table, names, columns);
+    }
   }
-  if (values.json) fs.writeFileSync(values.json, JSON.stringify(rows, null, 2) + '\n');
+  console.log(`${rows.length} rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 if (require.main === module) {

@@ -19,11 +19,10 @@ import type { Graph } from '../ir';
 import { assertNotInput, assertWritableTarget, encodeGraphDef, loadGraph } from '../io';
 import { writeFilesAtomic } from '../io/atomic';
 import { log } from '../log';
-import { applyBalance, emitAscend, findLayers, findQuantizationNodes, planBalance, planLayer, prepareGraph } from '../passes';
 import { assertRecordFresh, readRecord } from '../record';
-import { checkOutputs, OutputTracker } from './save-outputs';
-import { QuantJsonBuilder } from './save-quant-json';
-import { SaveMode, selectLayers, skipFusionLayers } from './save-record';
+import { buildDeployable, refuseQuantized } from './deployable';
+import { checkOutputs } from './save-outputs';
+import type { SaveMode } from './save-record';
 
 export interface SaveModelResult {
   /** `<savePath>_quantized.pb`, absolute. */
@@ -43,17 +42,6 @@ function checkPathArg(mode: SaveMode, name: string, value: unknown): string {
     throw new QuantizeError('INVALID_ARGUMENT', `${name} of ${mode} must be a non-empty path`, { hint: `got ${JSON.stringify(value)}` });
   }
   return value;
-}
-
-function refuseQuantized(mode: SaveMode, graph: Graph, file: string): void {
-  const found = findQuantizationNodes(graph);
-  if (found.length === 0) return;
-  const what = mode === 'save_model' ? 'the original float model, the one given to quantizeModel' : 'a float model';
-  throw new QuantizeError('MODEL_ALREADY_QUANTIZED', `the model already contains quantization ops (${found[0].op} node ${found[0].name}); ${mode} needs ${what}`, {
-    file,
-    node: found[0].name,
-    hint: 'pass the model file as it was before quantization, not the calibration graph or a *_quantized.pb',
-  });
 }
 
 /** Slash-separated path from the folder of `from` to `to`, so the map survives moving the folder. */
@@ -91,30 +79,17 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
   const quantJson = path.resolve(`${base}_quant.json`);
   for (const out of [quantizedPb, quantJson]) assertWritableTarget(out, [model, record]); // before any work: a folder, device or FIFO is refused
 
-  const graph = await loadGraph(model);
-  const inputs = [...(graph.meta.sourceFiles ?? []), path.resolve(record)];
+  const loaded = await loadGraph(model);
+  const inputs = [...(loaded.meta.sourceFiles ?? []), path.resolve(record)];
   for (const out of [quantizedPb, quantJson]) assertNotInput(out, inputs);
-  refuseQuantized(mode, graph, model);
-  const tracker = new OutputTracker(graph, checkOutputs(mode, graph, outputs, model));
+  // The model's own problems are reported before the record's (buildDeployable checks again, cheaply).
+  refuseQuantized(mode, loaded, model);
+  checkOutputs(mode, loaded, outputs, model);
   // A calibration quantizeModel started and that has not written its record yet makes the record stale.
   if (mode === 'save_model') assertRecordFresh(path.resolve(record));
   const records = await readRecord(record);
-
-  const prepared = prepareGraph(graph, { doFusion: true, skipFusionLayers: skipFusionLayers(records) });
-  const selection = selectLayers(mode, findLayers(graph), records, record);
-  const plans = selection.layers.map((layer) => planLayer(graph, layer, records));
-  const emitOutputs = [...tracker.afterPrepare(graph, prepared.renamedOutputs)];
-  const balance = planBalance(graph, plans, records, emitOutputs);
-  const map = new QuantJsonBuilder(graph, prepared.origins);
-  map.markPlans(graph, plans);
-  applyBalance(graph, balance, plans);
-  map.markBalance(graph, balance);
-  const report = emitAscend(graph, plans, emitOutputs);
-  map.markEmitted(graph, report);
-  tracker.restore(graph);
-  graph.validate();
-
-  const json = map.build(graph, {
+  const { graph, plans, quantJson: buildJson } = buildDeployable(mode, loaded, outputs, records, { model, record });
+  const json = buildJson({
     sourceModel: relativeTo(quantJson, path.resolve(model)),
     recordFile: relativeTo(quantJson, path.resolve(record)),
     quantizedModel: relativeTo(quantJson, quantizedPb),

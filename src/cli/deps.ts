@@ -16,6 +16,32 @@ export interface SessionLike {
   dispose?(): unknown;
 }
 
+/** One evaluation of auto calibration, as the progress lines show it. */
+export interface AutoCalibrationTrialInfo {
+  stage: 'float' | 'quantized' | 'search';
+  k: number;
+  metric: number;
+  loss: number;
+  ok: boolean;
+  evaluations: number;
+}
+
+/** What accuracyBasedAutoCalibration returns that the command prints. */
+export interface AutoCalibrationSummary {
+  originalMetric: number;
+  quantizedMetric: number;
+  finalMetric: number;
+  floatLayers: string[];
+  evaluations: number;
+  files: Record<string, string | undefined>;
+}
+
+export interface AutoCalibrationCliOptions {
+  strategy?: string;
+  backend?: string;
+  onTrial?: (trial: AutoCalibrationTrialInfo) => void;
+}
+
 export interface CalibrationDeps {
   loadGraph(path: string): Promise<Graph>;
   createQuantConfig(configFile: string, graph: Graph, options: { batchNum?: number; configDefinition?: string }): Promise<unknown>;
@@ -23,6 +49,8 @@ export interface CalibrationDeps {
   quantizeModel(graph: Graph, configFile: string, recordFile: string, options: { calibOutputs: string[] }): Promise<{ calibOutputs: string[] }>;
   createSession(graph: Graph, options: { backend?: string }): Promise<SessionLike>;
   saveModel(modelPath: string, outputs: string[], recordFile: string, savePath: string): Promise<unknown>;
+  /** `--evaluator`: accuracyBasedAutoCalibration (SPEC §9). */
+  accuracyBasedAutoCalibration?(modelFile: string, outputs: string[], recordFile: string, configFile: string, saveDir: string, evaluator: unknown, options: AutoCalibrationCliOptions): Promise<AutoCalibrationSummary>;
 }
 
 /** The SPEC §1 surface this command uses, as the package root exports it. */
@@ -31,6 +59,7 @@ interface ApiModule {
   createQuantConfig: CalibrationDeps['createQuantConfig'];
   quantizeModel: CalibrationDeps['quantizeModel'];
   saveModel: CalibrationDeps['saveModel'];
+  accuracyBasedAutoCalibration: NonNullable<CalibrationDeps['accuracyBasedAutoCalibration']>;
   Session: { create(graph: Graph, options?: { backend?: string }): Promise<SessionLike> };
 }
 
@@ -48,6 +77,7 @@ export async function loadRealDeps(): Promise<CalibrationDeps> {
     quantizeModel: (g, c, r, o) => need('quantizeModel')(g, c, r, o),
     createSession: (g, o) => need('Session').create(g, o),
     saveModel: (m, o, r, s) => need('saveModel')(m, o, r, s),
+    accuracyBasedAutoCalibration: (m, o, r, c, s, e, opts) => need('accuracyBasedAutoCalibration')(m, o, r, c, s, e, opts),
   };
 }
 

@@ -8,6 +8,7 @@ Commands:
   calibration   calibrate a frozen graph on sample inputs and save the quantized model
   inspect       list a model's inputs, outputs and quantizable layers (find the names
                 --input_shape and --outputs need)
+  analyze       compare the float and INT8 models layer by layer; write an HTML/JSON report
 
 Options:
   -h, --help    show this help; "amct-ts <command> --help" for a command's options
@@ -16,6 +17,8 @@ Options:
 
 export const CALIBRATION_HELP = `Usage: amct-ts calibration --model MODEL --outputs NAMES --input_shape SHAPES
                            --data_dir DIRS --save_path PREFIX [options]
+       amct-ts calibration --model MODEL --outputs NAMES --save_path PREFIX
+                           --evaluator FILE.js [--strategy S] [--batch_num N]
 
 Runs: load the model, write a quantization config, insert calibration nodes, feed
 --batch_num batches from --data_dir, then save the deployable INT8 model.
@@ -53,11 +56,27 @@ Images (decoded to RGB, 0..255, batched NHWC):
   --std S[,S,S]              then divide per channel; e.g. --mean 127.5 --std 127.5
                              maps pixels to [-1, 1]
 
+Accuracy-based auto calibration (accuracyBasedAutoCalibration):
+  --evaluator FILE.js        a module (CommonJS or ESM) exporting your evaluator, as the
+                             default export, as "evaluator", or as its own functions:
+                             calibration(graph, outputs), evaluate(graph, outputs) → number,
+                             metricEval(original, current) → [ok, loss]; each may be async.
+                             It brings its own data: --input_shape, --data_dir and the
+                             image options are not used. Leaves the fewest most sensitive
+                             layers in float that metricEval accepts; also writes
+                             accuracy_based_auto_calibration_final_config.json and
+                             accuracy_based_auto_calibration_ranking_information.json
+                             next to PREFIX. One progress line per evaluation on stderr.
+  --strategy S               BinarySearch (default; at most ceil(log2 L) + 2 evaluations
+                             for L layers), Sequential, or BinarySearchRefine (fewer float
+                             layers, more evaluations)
+
 Other:
   --verbose                  info logs, and stack traces on errors
   -h, --help                 show this help
 
-Exit status: 0 done, 1 calibration failed, 2 bad command line.
+Exit status: 0 done, 1 calibration failed (or no model met the evaluator's target),
+2 bad command line.
 
 Example:
   amct-ts calibration --model model/mobilenet_v2.pb --outputs "MobilenetV2/Predictions/Reshape_1:0" \\

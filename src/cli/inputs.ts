@@ -12,6 +12,9 @@ import type { Feed } from './deps';
 import type { CalibrationOptions, InputSpec } from './options';
 import { UsageError } from './usage-error';
 
+/** The options that say how input files become batches (calibration and analyze share them). */
+export type InputReading = Pick<CalibrationOptions, 'batchSize' | 'image'>;
+
 export interface PreparedInput {
   spec: InputSpec;
   files: string[];
@@ -35,7 +38,7 @@ function resolveBatchSize(spec: InputSpec, batchSize: number | undefined): numbe
 }
 
 /** For images: [h, w, c] from --input_shape, with --resize filling in or agreeing with h, w. */
-function imageSampleShape(spec: InputSpec, options: CalibrationOptions): number[] {
+function imageSampleShape(spec: InputSpec, options: InputReading): number[] {
   const { shape } = spec;
   if (shape.length !== 4) throw new UsageError(`input "${spec.name}" is fed images, so --input_shape must be n,h,w,c (NHWC), got ${formatShape(shape)}`);
   const c = shape[3] === -1 ? 3 : shape[3];
@@ -55,7 +58,7 @@ function imageSampleShape(spec: InputSpec, options: CalibrationOptions): number[
   return [hw[0], hw[1], c];
 }
 
-function makeLoader(kind: DataKind, spec: InputSpec, sampleShape: number[], options: CalibrationOptions): SampleLoader {
+function makeLoader(kind: DataKind, spec: InputSpec, sampleShape: number[], options: InputReading): SampleLoader {
   if (kind === 'image') {
     const { resize: _ignored, ...image } = options.image;
     return imageLoader({ ...image, size: [sampleShape[0], sampleShape[1]], channels: sampleShape[2] as 1 | 3 });
@@ -63,7 +66,7 @@ function makeLoader(kind: DataKind, spec: InputSpec, sampleShape: number[], opti
   return kind === 'npy' ? npyLoader(sampleShape) : binLoader(sampleShape, spec.dataType);
 }
 
-export async function prepareInput(spec: InputSpec, options: CalibrationOptions): Promise<PreparedInput> {
+export async function prepareInput(spec: InputSpec, options: InputReading): Promise<PreparedInput> {
   const files = await listCalibrationFiles(spec.dataDir);
   const kind = singleKind(files, spec.dataDir);
   const batchSize = resolveBatchSize(spec, options.batchSize);

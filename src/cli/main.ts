@@ -2,12 +2,16 @@
 /**
  * The `amct-ts` command line. main() takes argv and the streams as arguments and returns
  * the exit code instead of exiting, so tests run it in-process.
- * Exit codes: 0 success, 1 a failure while calibrating, 2 a bad command line.
+ * Exit codes: 0 success, 1 a failure while calibrating or analyzing, 2 a bad command line.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { isAmctError } from '../errors';
 import { setLoggingLevel } from '../log';
+import { AnalyzeDeps, loadAnalyzeDeps, runAnalyze } from './analyze';
+import { ANALYZE_HELP } from './analyze-help';
+import { parseAnalyzeArgs } from './analyze-options';
+import { runAutoCalibration } from './auto-calibrate';
 import { CliIO, runCalibration } from './calibrate';
 import { CalibrationDeps, loadRealDeps } from './deps';
 import { CALIBRATION_HELP, MAIN_HELP } from './help';
@@ -20,6 +24,8 @@ export interface MainContext extends Partial<CliIO> {
   deps?: () => Promise<CalibrationDeps>;
   /** Supplies loadGraph and inspectModel for `inspect`; the real ones by default. */
   inspectDeps?: () => Promise<InspectDeps>;
+  /** Supplies analyzeAccuracy for `amct-ts analyze`; the real API by default. */
+  analyzeDeps?: () => Promise<AnalyzeDeps>;
 }
 
 export async function main(argv: string[], ctx: MainContext = {}): Promise<number> {
@@ -30,6 +36,7 @@ export async function main(argv: string[], ctx: MainContext = {}): Promise<numbe
   };
   const verbose = argv.includes('--verbose');
   try {
+    if (argv[0] === 'analyze') return await analyze(argv.slice(1), io, ctx.analyzeDeps ?? loadAnalyzeDeps);
     return await dispatch(argv, io, ctx.deps ?? loadRealDeps, ctx.inspectDeps ?? loadInspectDeps);
   } catch (e) {
     return report(e, io, verbose);
@@ -57,7 +64,7 @@ async function dispatch(argv: string[], io: CliIO, deps: () => Promise<Calibrati
     return 0;
   }
   if (command !== 'calibration') {
-    throw new UsageError(`unknown command "${command}"`, { hint: 'the commands are "calibration" and "inspect"; run "amct-ts --help"' });
+    throw new UsageError(`unknown command "${command}"`, { hint: 'the commands are "calibration", "inspect" and "analyze"; run "amct-ts --help"' });
   }
   const options = parseCalibrationArgs(rest);
   if (!options) {
@@ -65,7 +72,19 @@ async function dispatch(argv: string[], io: CliIO, deps: () => Promise<Calibrati
     return 0;
   }
   if (options.verbose) setLoggingLevel('info', 'info');
-  await runCalibration(options, await deps(), io);
+  if (options.evaluator !== undefined) await runAutoCalibration(options, await deps(), io);
+  else await runCalibration(options, await deps(), io);
+  return 0;
+}
+
+async function analyze(argv: string[], io: CliIO, deps: () => Promise<AnalyzeDeps>): Promise<number> {
+  const options = parseAnalyzeArgs(argv);
+  if (!options) {
+    io.stdout.write(ANALYZE_HELP);
+    return 0;
+  }
+  if (options.verbose) setLoggingLevel('info', 'info');
+  await runAnalyze(options, await deps(), io);
   return 0;
 }
 

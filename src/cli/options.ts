@@ -41,6 +41,10 @@ export interface CalibrationOptions {
   image: ImageOptions;
   backend?: string;
   verbose: boolean;
+  /** `--evaluator FILE.js`: run accuracyBasedAutoCalibration with the evaluator the module exports. */
+  evaluator?: string;
+  /** `--strategy` of the auto calibration (only with --evaluator). */
+  strategy?: string;
 }
 
 export const OPTION_SPEC = {
@@ -57,6 +61,7 @@ export const OPTION_SPEC = {
   batch_num: { type: 'string' },
   batch_size: { type: 'string' },
   evaluator: { type: 'string' },
+  strategy: { type: 'string' },
   resize: { type: 'string' },
   center_crop: { type: 'string' },
   flip: { type: 'boolean' },
@@ -74,19 +79,17 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTION_SPEC; allowPo
 export function parseCalibrationArgs(argv: string[]): CalibrationOptions | undefined {
   const values = parseRaw(argv);
   if (values.help || values.h) return undefined;
-  if (values.evaluator !== undefined) {
-    throw new UsageError('--evaluator is not supported by the amct-ts command line', {
-      hint: 'use --input_shape/--data_dir, or call accuracyBasedAutoCalibration from the API with your evaluator',
-    });
-  }
-  for (const name of ['model', 'outputs', 'save_path', 'input_shape', 'data_dir'] as const) {
+  const withEvaluator = values.evaluator !== undefined;
+  checkEvaluatorOptions(values);
+  const required = withEvaluator ? (['model', 'outputs', 'save_path'] as const) : (['model', 'outputs', 'save_path', 'input_shape', 'data_dir'] as const);
+  for (const name of required) {
     if (!values[name]) throw new UsageError(`missing required option --${name}`);
   }
   const batchNum = values.batch_num !== undefined ? positiveInt(values.batch_num, 'batch_num') : 1;
   return {
     model: values.model!,
     outputs: splitList(values.outputs!, /[;,]/),
-    inputs: parseInputs(values),
+    inputs: withEvaluator ? [] : parseInputs(values),
     savePath: values.save_path!,
     calibrationConfig: values.calibration_config,
     batchNum,
@@ -95,12 +98,41 @@ export function parseCalibrationArgs(argv: string[]): CalibrationOptions | undef
     image: parseImageOptions(values),
     backend: parseBackend(values.backend),
     verbose: values.verbose ?? false,
+    ...(withEvaluator ? { evaluator: values.evaluator, strategy: values.strategy } : {}),
   };
 }
 
+const STRATEGIES = ['BinarySearch', 'Sequential', 'BinarySearchRefine'];
+/** Options that feed calibration data: the evaluator's calibration() does that itself. */
+const DATA_OPTIONS = ['input_shape', 'data_dir', 'data_types', 'data_type', 'batch_size', 'resize', 'center_crop', 'flip', 'channel_order', 'mean', 'std', 'unit_range'] as const;
+
+function checkEvaluatorOptions(values: Values): void {
+  if (values.evaluator === undefined) {
+    if (values.strategy !== undefined) throw new UsageError('--strategy needs --evaluator', { hint: 'the search strategy is for accuracy-based auto calibration: add --evaluator FILE.js' });
+    return;
+  }
+  if (values.evaluator.length === 0) throw new UsageError('--evaluator needs the path of a .js module');
+  const given = DATA_OPTIONS.filter((o) => values[o] !== undefined);
+  if (given.length > 0) {
+    throw new UsageError(`--${given[0]} is not used with --evaluator: your evaluator's calibration() feeds the calibration data`, {
+      hint: 'drop the data options, or drop --evaluator to calibrate on --data_dir',
+    });
+  }
+  if (values.strategy !== undefined && !STRATEGIES.includes(values.strategy)) {
+    throw new UsageError(`unknown --strategy "${values.strategy}"`, { hint: `use ${STRATEGIES.join(', ')} (default BinarySearch)` });
+  }
+}
+
 function parseRaw(argv: string[]): Values {
+  return parseStrict(argv, OPTION_SPEC);
+}
+
+type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** util.parseArgs, strict, no positionals; its errors become UsageErrors (exit code 2). Shared by every command. */
+export function parseStrict<S extends NonNullable<OptionSpec>>(argv: string[], spec: S): ReturnType<typeof parseArgs<{ options: S; allowPositionals: true; strict: true }>>['values'] {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, { hint: 'options take the form --name value or --name=value' });
     return values;
   } catch (e) {
@@ -114,11 +146,11 @@ function parseRaw(argv: string[]): Values {
   }
 }
 
-function splitList(text: string, sep: RegExp | string): string[] {
+export function splitList(text: string, sep: RegExp | string): string[] {
   return text.split(sep).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-function positiveInt(text: string, option: string): number {
+export function positiveInt(text: string, option: string): number {
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n <= 0) {
     throw new UsageError(`--${option} must be a positive integer, got "${text}"`);
@@ -137,7 +169,7 @@ export function parseDims(text: string, option: string): number[] {
 }
 
 /** --input_shape "name:dims;name2:dims" zipped with --data_dir "d1;d2" and --data_types "float32;uint8". */
-function parseInputs(values: Values): InputSpec[] {
+export function parseInputs(values: Values): InputSpec[] {
   const shapes = splitList(values.input_shape!, ';');
   const dirs = splitList(values.data_dir!, ';');
   const typeText = values.data_types ?? values.data_type ?? 'float32';
@@ -165,7 +197,7 @@ function numbers(text: string, option: string): number[] {
   return out;
 }
 
-function parseImageOptions(values: Values): ImageOptions {
+export function parseImageOptions(values: Values): ImageOptions {
   const order = (values.channel_order ?? 'RGB').toUpperCase();
   if (order !== 'RGB' && order !== 'BGR') throw new UsageError(`--channel_order must be RGB or BGR, got "${values.channel_order}"`);
   let resize: [number, number] | undefined;
@@ -193,7 +225,7 @@ function parseImageOptions(values: Values): ImageOptions {
 /** Session backends (src/runtime/backend.ts); "node" and "tensorflow" (tfjs's own name) mean tfjs-node. */
 const BACKENDS = ['tfjs-node', 'wasm', 'cpu'];
 
-function parseBackend(text: string | undefined): string | undefined {
+export function parseBackend(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const b = text === 'node' || text === 'tensorflow' ? 'tfjs-node' : text;
   if (!BACKENDS.includes(b)) throw new UsageError(`unknown --backend "${text}"`, { hint: 'use wasm, cpu, or tfjs-node (needs @tensorflow/tfjs-node installed)' });

@@ -14,3 +14,6 @@ export { findUnsupportedOps, tfjsConverterOps } from './op-support';
 import './kernels/ascend';
 // Registers the calibration kernels (QuantIfmr, QuantHfmg, QuantArq) so every Session can run quantizeModel's graphs.
 import './kernels/calibration';
+// Registers AmctErrorSums, the float-vs-INT8 comparison node of the accuracy tools (src/analysis/).
+import './kernels/error-sums';
+export { ERROR_SUMS_OP, ERROR_SUMS_STATE } from './kernels/error-sums';

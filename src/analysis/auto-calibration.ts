@@ -1,0 +1,250 @@
+/**
+ * accuracyBasedAutoCalibration (SPEC §9): AMCT's accuracy_based_auto_calibration.
+ *
+ *   evaluate the float model (1 evaluation)
+ *   → calibrate and evaluate with every candidate layer INT8 (1) → accepted: done
+ *   → rank the candidates by sensitivity on the captured calibration batches, write the
+ *     ranking → search k, the number of most sensitive layers left in float (BinarySearch:
+ *     at most ⌈log2 L⌉ trials, each re-calibrated and evaluated)
+ *   → write the smallest accepted k's model, record and config.
+ *
+ * Candidates are the config's layers with "quant_enable": true. Nothing the user gave is
+ * written, except recordFile, atomically; when no k is accepted no model is written and
+ * an AutoCalibrationError (ACCURACY_TARGET_NOT_MET) gives the best metric reached.
+ */
+import * as fs from 'fs';
+import { readConfigHeader } from '../api/config-header';
+import { saveModel } from '../api';
+import { parseQuantConfig } from '../config';
+import { AutoCalibrationError, GraphError } from '../errors';
+import { parseTensorName } from '../ir';
+import { loadGraph, writeFileAtomic } from '../io';
+import { log } from '../log';
+import { findLayers, prepareGraph } from '../passes';
+import type { BackendName } from '../runtime';
+import { AutoCalibrationEvaluator, checkEvaluator, EvaluatorCalls } from './auto-calibration-evaluator';
+import { AutoCalibrationPaths, checkOutputs, outputPaths, TrialFolder } from './auto-calibration-files';
+import { checkSensitivity, rankCandidates, SensitivityOption, writeRanking } from './auto-calibration-ranking';
+import { checkStrategy, maxTrials, searchFloatLayers, StrategyName } from './auto-calibration-search';
+import { runTrial, TrialContext, TrialOutcome, TrialPlan } from './auto-calibration-trial';
+import type { LayerSensitivity } from './sensitivity';
+
+export interface AutoCalibrationOptions {
+  /**
+   * 'BinarySearch' (default, as in AMCT: at most ⌈log2 L⌉ + 2 evaluations), 'Sequential'
+   * (one more float layer per trial) or 'BinarySearchRefine' (BinarySearch, then keeps
+   * only the float layers that matter: fewer float layers, a few more evaluations).
+   */
+  strategy?: StrategyName;
+  /** 'CosineSimilarity' (default, as in AMCT) or your own ranker. */
+  sensitivity?: SensitivityOption;
+  /** Backend of the sessions the sensitivity ranking runs (your evaluator picks its own). */
+  backend?: BackendName;
+  /** Called after every evaluation, for progress displays (also logged at info level). */
+  onTrial?: (trial: AutoCalibrationTrial) => void;
+}
+
+export interface AutoCalibrationTrial {
+  /** 'float': the original model; 'quantized': every candidate INT8; 'search': a trial of the search. */
+  stage: 'float' | 'quantized' | 'search';
+  /** Candidate layers left in float (L for the float model, 0 for all INT8). */
+  k: number;
+  floatLayers: string[];
+  metric: number;
+  ok: boolean;
+  loss: number;
+  /** Evaluations so far, this one included. */
+  evaluations: number;
+}
+
+export interface AutoCalibrationResult {
+  /** The float model's metric. */
+  originalMetric: number;
+  /** The metric with every candidate layer INT8. */
+  quantizedMetric: number;
+  /** The metric of the model written. */
+  finalMetric: number;
+  /** Layers left in float, most sensitive first (empty when all-INT8 was accepted). */
+  floatLayers: string[];
+  /** Every candidate with its isolated error, most sensitive first (empty when no search ran). */
+  ranking: LayerSensitivity[];
+  /** Calls of evaluator.evaluate, the float model's included. */
+  evaluations: number;
+  /** Every evaluation in order. */
+  trials: AutoCalibrationTrial[];
+  /** Absolute paths written; `ranking` only when a search ran. */
+  files: Omit<AutoCalibrationPaths, 'ranking'> & { ranking?: string };
+}
+
+interface Setup {
+  modelFile: string;
+  saveDir: string;
+  outputs: string[];
+  config: Record<string, unknown>;
+  candidates: string[];
+  batchNum: number;
+  inputs: string[];
+  paths: AutoCalibrationPaths;
+}
+
+function checkPath(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new AutoCalibrationError('INVALID_ARGUMENT', `${name} of accuracyBasedAutoCalibration must be a non-empty path, got ${JSON.stringify(value)}`, {
+      field: name,
+      hint: 'arguments are (modelFile, outputs, recordFile, configFile, saveDir, evaluator, options), as AMCT orders them',
+    });
+  }
+  return value;
+}
+
+function checkOutputNames(outputs: unknown): string[] {
+  if (!Array.isArray(outputs) || outputs.length === 0 || !outputs.every((o) => typeof o === 'string' && o.length > 0)) {
+    throw new AutoCalibrationError('INVALID_ARGUMENT', 'outputs must be a non-empty array of tensor names', { field: 'outputs', hint: 'e.g. ["MobilenetV2/Predictions/Reshape_1"]' });
+  }
+  return [...outputs];
+}
+
+/** Loads model and config once, validates both against each other, and fixes the output paths. */
+async function setUp(modelFile: string, outputs: string[], recordFile: string, configFile: string, saveDir: string): Promise<Setup> {
+  const graph = await loadGraph(modelFile);
+  for (const o of outputs) {
+    const node = parseTensorName(o).node;
+    if (!graph.has(node)) throw new GraphError('NODE_NOT_FOUND', `output ${o} is not a node of ${modelFile}`, { node, file: modelFile, hint: 'outputs are tensor names of the model, e.g. "logits" or "logits:0"' });
+  }
+  const { text, doFusion, skipFusionLayers } = await readConfigHeader(configFile);
+  prepareGraph(graph, { doFusion, skipFusionLayers });
+  const loaded = parseQuantConfig(text, findLayers(graph), configFile);
+  const candidates = [...loaded.resolved.values()].filter((l) => l.quantEnable).map((l) => l.name);
+  const inputs = [...(graph.meta.sourceFiles ?? []), configFile];
+  const paths = outputPaths(saveDir, recordFile);
+  await checkOutputs(paths, inputs);
+  return { modelFile, saveDir, outputs, config: loaded.config as Record<string, unknown>, candidates, batchNum: loaded.batchNum, inputs, paths };
+}
+
+export async function accuracyBasedAutoCalibration(
+  modelFile: string,
+  outputs: string[],
+  recordFile: string,
+  configFile: string,
+  saveDir: string,
+  evaluator: AutoCalibrationEvaluator,
+  options: AutoCalibrationOptions = {},
+): Promise<AutoCalibrationResult> {
+  const names = checkOutputNames(outputs);
+  const paths = [checkPath('model_file', modelFile), checkPath('record_file', recordFile), checkPath('config_file', configFile), checkPath('save_dir', saveDir)];
+  checkEvaluator(evaluator);
+  const strategy = checkStrategy(options?.strategy);
+  const sensitivity = checkSensitivity(options?.sensitivity);
+  const setup = await setUp(paths[0], names, paths[1], paths[2], paths[3]);
+  const folder = await TrialFolder.create();
+  try {
+    return await new AutoCalibrationRun(setup, new EvaluatorCalls(evaluator), folder, strategy, sensitivity, options ?? {}).execute();
+  } finally {
+    await folder.dispose();
+  }
+}
+
+/** A trial's float layers as a key, whatever their order. */
+const keyOf = (layers: readonly string[]) => [...layers].sort().join('\n');
+
+/** One run of the flow: the evaluations so far and the trial outcomes by float layers. */
+class AutoCalibrationRun {
+  private readonly trials: AutoCalibrationTrial[] = [];
+  private readonly outcomes = new Map<string, TrialOutcome>();
+  private ctx!: TrialContext;
+
+  constructor(
+    private readonly setup: Setup,
+    private readonly calls: EvaluatorCalls,
+    private readonly folder: TrialFolder,
+    private readonly strategy: StrategyName,
+    private readonly sensitivity: SensitivityOption,
+    private readonly options: AutoCalibrationOptions,
+  ) {}
+
+  async execute(): Promise<AutoCalibrationResult> {
+    const { candidates } = this.setup;
+    const originalMetric = await this.evaluateFloat();
+    this.ctx = { ...this.setup, originalMetric, calls: this.calls, folder: this.folder };
+    const all = await this.trial('quantized', { label: 'all layers INT8', floatLayers: [], captureBatches: true });
+    if (all.ok) return this.finish(originalMetric, all, []);
+    if (candidates.length === 0) throw this.notMet(originalMetric); // only tensor_quantize entries: nothing to leave float
+
+    const ranking = await this.rank(all);
+    const order = ranking.map((r) => r.layer);
+    const floatLayers = await searchFloatLayers(this.strategy, order, async (layers) => this.trial('search', { label: `trial k=${layers.length}`, floatLayers: layers }));
+    if (floatLayers === undefined) throw this.notMet(originalMetric);
+    // Reported in ranking order, most sensitive first.
+    return this.finish(originalMetric, { ...this.outcomes.get(keyOf(floatLayers))!, floatLayers }, ranking, all.metric);
+  }
+
+  /** The candidates, most sensitive first, written to the ranking file before the search. */
+  private async rank(all: TrialOutcome): Promise<LayerSensitivity[]> {
+    const { candidates, modelFile, paths, batchNum, inputs } = this.setup;
+    const refine = this.strategy === 'BinarySearchRefine' ? ' per round, one round per layer kept in float plus one' : '';
+    log.info(`auto calibration: INT8 rejected (metric ${all.metric}, loss ${all.loss}); ranking ${candidates.length} layers on ${all.batches?.length ?? 0} calibration batch(es), ` +
+      `then ${this.strategy} over k in 1..${candidates.length - 1} (at most ${maxTrials(this.strategy, candidates.length)} trials${refine})`);
+    const ranking = await rankCandidates(this.sensitivity, { modelFile, recordFile: all.recordFile, batches: all.batches ?? [], candidates, backend: this.options.backend });
+    all.batches = undefined; // the captured inputs are not needed any more
+    const sensitivity = typeof this.sensitivity === 'string' ? this.sensitivity : 'custom';
+    await writeRanking(paths.ranking, ranking, { sensitivity, modelFile, recordFile: paths.recordFile, batches: batchNum }, inputs);
+    return ranking;
+  }
+
+  private async evaluateFloat(): Promise<number> {
+    const { candidates, modelFile, outputs } = this.setup;
+    const metric = await this.calls.evaluate(await loadGraph(modelFile), [...outputs], 'float model');
+    const { ok, loss } = await this.calls.metricEval(metric, metric, 'float model');
+    this.record({ stage: 'float', k: candidates.length, floatLayers: [...candidates], metric, ok, loss });
+    if (!ok) {
+      throw new AutoCalibrationError('ACCURACY_TARGET_NOT_MET', `metricEval rejects even the float model (metric ${metric} against itself, loss ${loss}): no quantized model can meet the target`, {
+        field: 'evaluator.metricEval',
+        hint: 'metricEval(original, original) must accept; compare the new metric with the original one, e.g. [original - current <= 0.01, original - current]',
+      });
+    }
+    return metric;
+  }
+
+  private async trial(stage: 'quantized' | 'search', plan: TrialPlan): Promise<TrialOutcome> {
+    const outcome = await runTrial(this.ctx, plan);
+    this.outcomes.set(keyOf(plan.floatLayers), outcome);
+    this.record({ stage, k: plan.floatLayers.length, floatLayers: outcome.floatLayers, metric: outcome.metric, ok: outcome.ok, loss: outcome.loss });
+    return outcome;
+  }
+
+  private record(t: Omit<AutoCalibrationTrial, 'evaluations'>): void {
+    const trial = { ...t, evaluations: this.trials.length + 1 };
+    this.trials.push(trial);
+    const layers = t.stage === 'float' ? 'all' : t.floatLayers.length === 0 ? 'none' : t.floatLayers.join(', ');
+    log.info(`auto calibration: ${t.stage === 'float' ? 'float model' : `k=${t.k}`}: metric ${t.metric}, loss ${t.loss}, ${t.ok ? 'accepted' : 'rejected'}; float layers: ${layers}`);
+    this.options.onTrial?.(trial);
+  }
+
+  private notMet(originalMetric: number): AutoCalibrationError {
+    const tried = this.trials.filter((t) => t.stage !== 'float');
+    const best = tried.reduce((a, b) => (b.loss < a.loss ? b : a));
+    return new AutoCalibrationError('ACCURACY_TARGET_NOT_MET', `no quantized model met the target: best metric ${best.metric} (loss ${best.loss}) with ${best.k} of ${this.setup.candidates.length} layers in float, float model ${originalMetric}; no model was written`, {
+      hint: `relax metricEval's target, calibrate on more representative data, or see ${this.setup.paths.ranking} and analyzeAccuracy for the layers that lose the most`,
+    });
+  }
+
+  /** Writes the winner: final config, record (atomically), then the deployable model from them. */
+  private async finish(originalMetric: number, winner: TrialOutcome, ranking: LayerSensitivity[], quantizedMetric = winner.metric): Promise<AutoCalibrationResult> {
+    const { paths, inputs, modelFile, outputs, saveDir } = this.setup;
+    await writeFileAtomic(paths.finalConfig, winner.configText, { inputs });
+    await writeFileAtomic(paths.recordFile, await fs.promises.readFile(winner.recordFile), { inputs });
+    const saved = await saveModel(modelFile, [...outputs], paths.recordFile, saveDir);
+    log.info(`auto calibration: ${winner.floatLayers.length} layer(s) left in float, metric ${winner.metric} (float ${originalMetric}) after ${this.trials.length} evaluations; wrote ${saved.quantizedPb}`);
+    const { ranking: rankingFile, ...rest } = paths;
+    return {
+      originalMetric,
+      quantizedMetric,
+      finalMetric: winner.metric,
+      floatLayers: winner.floatLayers,
+      ranking,
+      evaluations: this.trials.length,
+      trials: this.trials,
+      files: ranking.length > 0 ? { ...rest, ranking: rankingFile } : rest,
+    };
+  }
+}
