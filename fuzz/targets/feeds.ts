@@ -15,15 +15,8 @@ import { AmctError } from '../../src/errors';
 import { attr, DataType, floatTensor, Graph, int32Tensor } from '../../src/ir';
 import { BackendName, Session } from '../../src/runtime';
 import type { Feeds } from '../../src/runtime';
+import type { FuzzTarget } from '../target';
 import { feedName, FeedSlot, feedValue, pick, Rng } from './feed-cases';
-
-/** The harness's interface (fuzz/, built on the relio branch). */
-interface FuzzTarget {
-  name: string;
-  runCase(rng: () => number, index: number, dir: string): Promise<void>;
-  setup?(): Promise<void>;
-  teardown?(): Promise<void>;
-}
 
 const F = attr.type(DataType.DT_FLOAT);
 const I = attr.type(DataType.DT_INT32);

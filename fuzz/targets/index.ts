@@ -2,6 +2,7 @@
 import type { FuzzTarget } from '../target';
 import { cfgTarget } from './cfg';
 import { configJsonTarget } from './config-json';
+import { feedsTarget } from './feeds';
 import { modelJsonTarget } from './model-json';
 import { npyTarget } from './npy';
 import { pbTarget } from './pb';
@@ -14,4 +15,5 @@ export const TARGETS: FuzzTarget[] = [
   cfgTarget,
   recordTarget,
   npyTarget,
+  feedsTarget,
 ];
