@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { analyzeAccuracy, rankLayerSensitivity } from '../../src/analysis';
 import { createQuantConfig, quantizeModel, saveModel } from '../../src/api';
 import type { QuantJson } from '../../src/api/save-quant-json';
 import { attr, DataType } from '../../src/ir';
@@ -113,5 +114,19 @@ describe('DMQ balancer end to end', () => {
       expect(cosine(ref.data as Float32Array, int8.data as Float32Array)).toBeGreaterThan(0.9999);
       expect(cosine(float.data as Float32Array, int8.data as Float32Array)).toBeGreaterThan(0.99);
     }
+  });
+  test('the accuracy tools measure a balanced model as it is: isolated copies divide by s, folded producers are compared times s', async () => {
+    // Each layer alone and cumulatively is close to float (measured ≥ 0.9997). Before the
+    // tools knew the balancer, the isolated copies read x instead of x/s (conv2: 0.72) and
+    // the producers s was folded into were compared as y/s (conv2 cumulative: 0.75).
+    const report = await analyzeAccuracy(files.model, ['fc'], files.record, evalFeeds, { backend: 'cpu' });
+    expect(report.outputs[0].metrics.cosine).toBeGreaterThan(0.99);
+    for (const l of report.layers) {
+      expect({ layer: l.layer, isolated: l.isolated.cosine > 0.999, cumulative: l.cumulative.cosine > 0.999, input: l.input.cosine > 0.999 })
+        .toEqual({ layer: l.layer, isolated: true, cumulative: true, input: true });
+    }
+    const ranking = await rankLayerSensitivity(files.model, files.record, evalFeeds, { backend: 'cpu' });
+    const isolated = new Map(report.layers.map((l) => [l.layer, l.isolated.cosine]));
+    for (const r of ranking) expect(r.isolated.cosine).toBeCloseTo(isolated.get(r.layer)!, 6);
   });
 });

@@ -8,12 +8,13 @@
  */
 import * as path from 'path';
 import { buildDeployable } from '../api/deployable';
+import type { DeployableGraph } from '../api/deployable';
 import { formatTensorName, parseTensorName } from '../ir';
 import { assertNotInput } from '../io';
 import type { Graph } from '../ir';
 import type { LayerPlan } from '../passes';
 import type { BackendName, Feeds } from '../runtime';
-import { addComparison, floatTail, mergeInt8 } from './compare-graph';
+import { addChannelScale, addComparison, floatTail, mergeInt8 } from './compare-graph';
 import { readInputs } from './inputs';
 import { compareSensitivity, metricsFromSums } from './metrics';
 import type { ErrorMetrics, ErrorSums } from './metrics';
@@ -21,6 +22,9 @@ import { checkReportFile, writeReport } from './report';
 import { checkBatches, runComparisons } from './run-batches';
 import type { ProgressCallback } from './run-batches';
 import { addIsolatedComparisons, originsOf } from './sensitivity';
+
+/** Prefix of the Mul nodes that undo the balancer's 1/s on INT8 tensors before comparison. */
+const COMPARE_BALANCE = 'amct_compare_balance';
 
 export interface LayerAccuracy {
   /** The layer's node name (the config and record key; the user's node, an unfused tfjs op keeps its name). */
@@ -86,18 +90,40 @@ function floatOutputs(outputs: string[], holders: string[]): string[] {
   });
 }
 
-function addProbes(float: Graph, int8: Graph, plans: LayerPlan[], int8Layers: Map<string, { node: string; output: string }>, outputs: string[], holders: string[]): { graph: Graph; probes: Probes } {
-  const isolated = addIsolatedComparisons(float, plans);
+/**
+ * The DMQ balancer's effect on what the INT8 graph holds (SPEC §10): a balanced layer
+ * reads x/s, and a producer s was folded into outputs y/s. Comparisons multiply those
+ * INT8 tensors by s, so they read as the float model's.
+ */
+interface BalanceView {
+  /** Balanced layer → its s (its input is divided by it). */
+  factors: ReadonlyMap<string, Float32Array>;
+  /** Producer layer → the s its dequantized output is divided by. */
+  outputDividedBy: ReadonlyMap<string, Float32Array>;
+}
+
+function balanceView(built: DeployableGraph): BalanceView {
+  const factors = new Map(built.balance.map((b) => [b.layer, b.factors]));
+  const layers = new Set(built.plans.map((p) => p.layer.name));
+  const outputDividedBy = new Map(built.balance.filter((b) => b.divide === 'folded' && !b.constMul && b.into !== undefined && layers.has(b.into)).map((b) => [b.into!, b.factors]));
+  return { factors, outputDividedBy };
+}
+
+function addProbes(float: Graph, int8: Graph, plans: LayerPlan[], ownPlans: LayerPlan[], balance: BalanceView, int8Layers: Map<string, { node: string; output: string }>, outputs: string[], holders: string[]): { graph: Graph; probes: Probes } {
+  const isolated = addIsolatedComparisons(float, ownPlans, balance.factors);
   const merged = mergeInt8(float, int8);
   const graph = merged.graph;
   const cumulative = new Map<string, string>();
+  // An INT8 tensor divided by s, times s: comparable with the float model's.
+  const undivided = (tensor: string, s: Float32Array | undefined, label: string) => (s ? addChannelScale(graph, `${COMPARE_BALANCE}/${label}`, tensor, s) : tensor);
   for (const p of plans) {
-    cumulative.set(p.layer.name, addComparison(graph, `${p.layer.name}/cumulative`, floatTail(p), merged.int8Tensor(int8Layers.get(p.layer.name)!.output)));
+    const out = undivided(merged.int8Tensor(int8Layers.get(p.layer.name)!.output), balance.outputDividedBy.get(p.layer.name), `${p.layer.name}/output`);
+    cumulative.set(p.layer.name, addComparison(graph, `${p.layer.name}/cumulative`, floatTail(p), out));
   }
   const input = new Map<string, string>();
   for (const p of plans) {
     const i = p.layer.dataInputs[0];
-    const int8Input = merged.int8Tensor(unquantizedInput(int8, int8Layers.get(p.layer.name)!.node, i));
+    const int8Input = undivided(merged.int8Tensor(unquantizedInput(int8, int8Layers.get(p.layer.name)!.node, i)), balance.factors.get(p.layer.name), `${p.layer.name}/input`);
     input.set(p.layer.name, addComparison(graph, `${p.layer.name}/input`, float.getNode(p.layer.name).inputs[i], int8Input));
   }
   lockstep(graph, plans, (layer) => merged.int8Tensor(int8Layers.get(layer)!.node), cumulative);
@@ -143,13 +169,14 @@ export async function analyzeAccuracy(pbModel: string, outputs: string[], record
   const built = buildDeployable('save_model', graph, outputs, records, { model, record }, { keepFloat: true });
   const float = built.float!;
   const order = graphOrder(float);
-  const plans = [...built.plans].sort((a, b) => order.get(a.layer.name)! - order.get(b.layer.name)!);
+  const byOrder = (a: LayerPlan, b: LayerPlan) => order.get(a.layer.name)! - order.get(b.layer.name)!;
+  const plans = [...built.plans].sort(byOrder);
   const map = built.quantJson({ sourceModel: model, recordFile: record, quantizedModel: '', outputs });
   const int8Layers = new Map(plans.map((p) => {
     const entry = map.layers[p.layer.name];
     return [p.layer.name, { node: entry.node, output: entry.output ?? entry.node }];
   }));
-  const { graph: compared, probes } = addProbes(float, built.graph, plans, int8Layers, outputs, built.outputHolders);
+  const { graph: compared, probes } = addProbes(float, built.graph, plans, [...built.ownPlans].sort(byOrder), balanceView(built), int8Layers, outputs, built.outputHolders);
   const all = [...probes.isolated.values(), ...probes.cumulative.values(), ...probes.input.values(), ...probes.outputs];
   const sums = await runComparisons(compared, all, feeds, { backend: options.backend, onProgress: options.onProgress, label: fn });
   const metrics = (node: string) => metricsFromSums(sums.get(node) as ErrorSums);

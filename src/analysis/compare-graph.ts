@@ -10,8 +10,9 @@
  * - an AmctErrorSums node per compared pair (float tensor, quantized tensor).
  * So one run per batch measures everything, and no activation ever leaves the backend.
  */
+import { reciprocalFactors } from '../calib';
 import { assert } from '../errors';
-import { formatTensorName, Graph, parseTensorName } from '../ir';
+import { DataType, floatTensor, formatTensorName, Graph, parseTensorName, attr } from '../ir';
 import type { NodeDef } from '../ir';
 import { emitAscend } from '../passes';
 import type { LayerPlan } from '../passes';
@@ -30,17 +31,31 @@ function copyNode(graph: Graph, node: NodeDef, name: string, inputs: string[]): 
   return graph.addNode({ name: graph.uniqueName(name), op: node.op, inputs, device: node.device, attr: { ...node.attr } }).name;
 }
 
+/** A float Mul of `tensor` by a per-channel (last axis) constant; returns the Mul's name. */
+export function addChannelScale(graph: Graph, name: string, tensor: string, scale: Float32Array): string {
+  const k = graph.addConst(`${name}/scale`, floatTensor([scale.length], scale));
+  return graph.addNode({ name: graph.uniqueName(name), op: 'Mul', inputs: [tensor, k.name], attr: { T: attr.type(DataType.DT_FLOAT) } }).name;
+}
+
 /**
  * Adds an isolated quantized copy of every planned layer to `graph` (the prepared float
- * graph the plans were made on). Returns, per layer name, the tensor that holds the
- * copy's float-comparable output.
+ * graph the plans were made on). A layer the DMQ balancer balances (`balanceFactors`, by
+ * layer) reads x/s, as in the deployable graph: its weights and activation scale are
+ * those of the balanced input. Returns, per layer name, the tensor that holds the copy's
+ * float-comparable output.
  */
-export function addIsolatedCopies(graph: Graph, plans: readonly LayerPlan[]): Map<string, string> {
+export function addIsolatedCopies(graph: Graph, plans: readonly LayerPlan[], balanceFactors: ReadonlyMap<string, Float32Array> = new Map()): Map<string, string> {
   const copies: LayerPlan[] = [];
   const tailOf = new Map<string, string>(); // copy's tail → layer
   for (const plan of plans) {
     const node = graph.getNode(plan.layer.name);
-    const copy = copyNode(graph, node, `${ISOLATED_PREFIX}/${plan.layer.name}`, [...node.inputs]);
+    const inputs = [...node.inputs];
+    const s = balanceFactors.get(plan.layer.name);
+    if (s) {
+      const i = plan.activations[0].inputIndex;
+      inputs[i] = addChannelScale(graph, `${ISOLATED_PREFIX}/${plan.layer.name}/dmq_balancer`, inputs[i], reciprocalFactors(s));
+    }
+    const copy = copyNode(graph, node, `${ISOLATED_PREFIX}/${plan.layer.name}`, inputs);
     let bias: LayerPlan['bias'];
     if (plan.bias) {
       const biasAdd = graph.getNode(plan.bias.biasAdd);

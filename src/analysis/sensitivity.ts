@@ -6,7 +6,9 @@
  */
 import { refuseQuantized, planDeployable } from '../api/deployable';
 import type { Graph } from '../ir';
+import { balanceFactorsOf, inputChannelsOf } from '../passes';
 import type { LayerPlan } from '../passes';
+import type { LayerRecord } from '../record';
 import type { BackendName, Feeds } from '../runtime';
 import { addComparison, addIsolatedCopies, floatTail } from './compare-graph';
 import { readInputs, selectPlans } from './inputs';
@@ -35,9 +37,19 @@ export interface SensitivityOptions {
   onProgress?: ProgressCallback;
 }
 
-/** Isolated copies of `plans` plus one comparison node each, added to `graph`. */
-export function addIsolatedComparisons(graph: Graph, plans: readonly LayerPlan[]): Map<string, string> {
-  const copies = addIsolatedCopies(graph, plans);
+/** The record's DMQ balancer factors s of every balanced layer of `plans` (SPEC §10). */
+export function balanceFactorsByLayer(graph: Graph, plans: readonly LayerPlan[], records: ReadonlyMap<string, LayerRecord>): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const p of plans) {
+    const s = balanceFactorsOf(p.layer, records.get(p.activations[0]?.key ?? p.layer.name), inputChannelsOf(graph, p.layer));
+    if (s) out.set(p.layer.name, s);
+  }
+  return out;
+}
+
+/** Isolated copies of `plans` (own deq_scale; balanced layers read x/s) plus one comparison node each, added to `graph`. */
+export function addIsolatedComparisons(graph: Graph, plans: readonly LayerPlan[], balanceFactors: ReadonlyMap<string, Float32Array>): Map<string, string> {
+  const copies = addIsolatedCopies(graph, plans, balanceFactors);
   return new Map(plans.map((p) => [p.layer.name, addComparison(graph, `${p.layer.name}/isolated`, floatTail(p), copies.get(p.layer.name)!)]));
 }
 
@@ -56,7 +68,7 @@ export async function rankLayerSensitivity(modelFile: string, recordFile: string
   refuseQuantized('save_model', graph, model);
   const { prepared, plans: all } = planDeployable('save_model', graph, records, record);
   const plans = selectPlans(all, options.layers, graph, record);
-  const nodes = addIsolatedComparisons(graph, plans);
+  const nodes = addIsolatedComparisons(graph, plans, balanceFactorsByLayer(graph, plans, records));
   const sums = await runComparisons(graph, [...nodes.values()], feeds, { backend: options.backend, onProgress: options.onProgress, label: fn });
   const ranking = plans.map((p): LayerSensitivity => ({
     layer: p.layer.name,

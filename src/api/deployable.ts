@@ -11,7 +11,7 @@
 import { QuantizeError } from '../errors';
 import type { Graph } from '../ir';
 import { applyBalance, emitAscend, findLayers, findQuantizationNodes, planBalance, planLayer, prepareGraph } from '../passes';
-import type { LayerPlan, PrepareReport } from '../passes';
+import type { BalancePlan, LayerPlan, PrepareReport } from '../passes';
 import type { LayerRecord } from '../record';
 import { checkOutputs, OutputTracker } from './save-outputs';
 import { QuantJsonBuilder } from './save-quant-json';
@@ -25,6 +25,13 @@ export interface DeployableGraph {
   float?: Graph;
   /** One plan per quantized layer, in graph order (names of the prepared graph). */
   plans: LayerPlan[];
+  /**
+   * The same plans as each layer computes alone: deq_scale before the DMQ balancer
+   * divided it by a consumer's s (folding 1/s into the producer). For isolated copies.
+   */
+  ownPlans: LayerPlan[];
+  /** The DMQ balancer's decision for every balanced layer (SPEC §10); empty without it. */
+  balance: BalancePlan[];
   /** Prepared node → the nodes of the loaded graph it stands for (fused, unfused). */
   origins: ReadonlyMap<string, string[]>;
   /** In `float`: the node holding each of the user's outputs, in the order of the outputs. */
@@ -83,6 +90,7 @@ export function buildDeployable(
   const float = options.keepFloat ? graph.clone() : undefined;
   const outputHolders = tracker.afterPrepare(graph, prepared.renamedOutputs);
   // DMQ balancer (SPEC §10): 1/s folded into producers or a Mul before AscendQuant; `float` stays unbalanced.
+  const ownPlans = plans.map((p) => ({ ...p })); // planBalance replaces a producer's deqScale, never edits it
   const balance = planBalance(graph, plans, records, outputHolders);
   const map = new QuantJsonBuilder(graph, prepared.origins);
   map.markPlans(graph, plans);
@@ -92,5 +100,5 @@ export function buildDeployable(
   map.markEmitted(graph, report);
   tracker.restore(graph);
   graph.validate();
-  return { graph, float, plans, origins: prepared.origins, outputHolders, quantJson: (f) => map.build(graph, f) };
+  return { graph, float, plans, ownPlans, balance, origins: prepared.origins, outputHolders, quantJson: (f) => map.build(graph, f) };
 }
