@@ -3,7 +3,7 @@
  *
  *   npx ts-node --transpile-only bench/auto-calibration-bench.ts [--model blazeface|nsfwjs|all]
  *     [--target T] [--calibration N] [--held-out N] [--strategy BinarySearch,BinarySearchRefine]
- *     [--backend wasm|cpu]
+ *     [--backend wasm|cpu] [--balancer on,off]
  *
  * The evaluator is examples/auto-calibration/score-evaluator.ts: mean per-image cosine of
  * the scored outputs (BlazeFace: sigmoid of both score grids; nsfwjs: the 5 class
@@ -11,7 +11,8 @@
  * BlazeFace; 0.998 for nsfwjs, whose all-INT8 model already meets 0.99). Every strategy
  * listed runs in turn; peak RSS is the process's maximum so far (run one model per
  * process to read it per model). One plain calibration + saveModel + evaluation is timed
- * first, so the search's cost reads as a ratio measured in the same run.
+ * first, so the search's cost reads as a ratio measured in the same run. --balancer runs
+ * each strategy with the balancer step on (the default) and/or off (AMCT's flow).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -23,7 +24,7 @@ import { ScoreCosineEvaluator } from '../examples/auto-calibration/score-evaluat
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
-async function benchModel(example: ExampleModel, dir: string, target: number, strategies: amct.StrategyName[], backend?: amct.BackendName): Promise<void> {
+async function benchModel(example: ExampleModel, dir: string, target: number, strategies: amct.StrategyName[], balancers: boolean[], backend?: amct.BackendName): Promise<void> {
   const config = path.join(dir, `${example.name}_config.json`);
   await amct.createQuantConfig(config, await amct.loadGraph(example.model), { batchNum: example.calibration.length });
   const evaluator = await new ScoreCosineEvaluator({ scored: example.scored, sigmoid: example.sigmoid, calibration: example.calibration, heldOut: example.heldOut, target, backend }).prepare(example.model);
@@ -42,16 +43,20 @@ async function benchModel(example: ExampleModel, dir: string, target: number, st
   console.log(`${example.name}: ${L} candidate layers, ${example.calibration.length} calibration batch(es), ${example.heldOut.length} held-out batch(es), target ${target}`);
   console.log(`  one plain flow (calibrate + save + evaluate): ${plainSeconds.toFixed(1)} s, metric ${plainMetric.toFixed(4)}`);
   for (const strategy of strategies) {
-    evaluator.evaluations = 0;
-    t = Date.now();
-    const result = await amct.accuracyBasedAutoCalibration(example.model, example.outputs, path.join(dir, `${example.name}_record.txt`), config, path.join(dir, example.name), evaluator, { strategy, backend });
-    report(strategy, (Date.now() - t) / 1000, plainSeconds, L, result);
+    for (const balancer of balancers) {
+      evaluator.evaluations = 0;
+      t = Date.now();
+      const result = await amct.accuracyBasedAutoCalibration(example.model, example.outputs, path.join(dir, `${example.name}_record.txt`), config, path.join(dir, example.name), evaluator, { strategy, backend, balancer });
+      report(`${strategy}, balancer ${balancer ? 'on' : 'off'}`, (Date.now() - t) / 1000, plainSeconds, L, result);
+    }
   }
 }
 
 function report(strategy: string, seconds: number, plainSeconds: number, L: number, result: amct.AutoCalibrationResult): void {
   console.log(`  auto calibration (${strategy}): ${seconds.toFixed(1)} s = ${(seconds / plainSeconds).toFixed(1)}× the plain flow; ${result.evaluations} evaluations (bound ⌈log2 L⌉ + 3 = ${Math.ceil(Math.log2(L)) + 3})`);
-  console.log(`  metric: float ${result.originalMetric.toFixed(4)}, all INT8 ${result.quantizedMetric.toFixed(4)}, final ${result.finalMetric.toFixed(4)} with ${result.floatLayers.length} layer(s) in float: ${result.floatLayers.map((l) => l.replace(/^.*\/(functional_1|predict)\//, '')).join(', ') || '—'}`);
+  const short = (layers: string[]) => layers.map((l) => l.replace(/^.*\/(functional_1|predict)\//, '')).join(', ') || '—';
+  console.log(`  metric: float ${result.originalMetric.toFixed(4)}, all INT8 ${result.quantizedMetric.toFixed(4)}, final ${result.finalMetric.toFixed(4)} with ${result.floatLayers.length} layer(s) in float: ${short(result.floatLayers)}`);
+  console.log(`  DMQ balancer on ${result.balancedLayers.length} layer(s): ${short(result.balancedLayers)}`);
   for (const trial of result.trials) console.log(`    ${trial.stage.padEnd(9)} k=${String(trial.k).padStart(3)}  metric ${trial.metric.toFixed(4)}  loss ${trial.loss.toFixed(4)}  ${trial.ok ? 'accepted' : 'rejected'}`);
   console.log(`  peak RSS so far: ${mb(process.resourceUsage().maxRSS)}`);
 }
@@ -65,20 +70,22 @@ async function main(): Promise<void> {
       'held-out': { type: 'string', default: '12' },
       strategy: { type: 'string', default: 'BinarySearch,BinarySearchRefine' },
       backend: { type: 'string' },
+      balancer: { type: 'string', default: 'on' },
     },
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amct-auto-bench-'));
   const backend = values.backend as amct.BackendName | undefined;
   const heldOut = Number(values['held-out']);
   const strategies = values.strategy!.split(',') as amct.StrategyName[];
+  const balancers = values.balancer!.split(',').map((b) => b === 'on');
   const target = (fallback: number) => (values.target !== undefined ? Number(values.target) : fallback);
   try {
     console.log(`node ${process.version}, ${os.cpus().length} cores, backend ${backend ?? 'default'}; RSS before: ${mb(process.resourceUsage().maxRSS)}`);
     if (values.model === 'all' || values.model === 'blazeface') {
-      await benchModel(await blazeface(Number(values.calibration ?? 8), heldOut), dir, target(0.99), strategies, backend);
+      await benchModel(await blazeface(Number(values.calibration ?? 8), heldOut), dir, target(0.99), strategies, balancers, backend);
     }
     if (values.model === 'all' || values.model === 'nsfwjs') {
-      await benchModel(await nsfwjs(dir, Number(values.calibration ?? 2), heldOut), dir, target(0.998), strategies, backend);
+      await benchModel(await nsfwjs(dir, Number(values.calibration ?? 2), heldOut), dir, target(0.998), strategies, balancers, backend);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

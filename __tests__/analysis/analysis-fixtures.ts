@@ -56,8 +56,12 @@ export const BROKEN_LAYERS = ['conv3', 'conv5'];
  * float the huge channel changes nothing, but their per-tensor activation scale (range
  * 0..1000, ~4 per step) leaves every other input channel one or two levels. Every other
  * layer sees inputs of range ~1: INT8 costs them next to nothing.
+ *
+ * `channel0Weight` > 0 gives channel 0 that weight instead of zero: the same break, but
+ * one the DMQ balancer repairs (s_0 large moves the range into the weight; with a zero
+ * weight s_0 = 1 and nothing moves).
  */
-export function twoBrokenLayersNet(seed = 5): GraphBuilder {
+export function twoBrokenLayersNet(seed = 5, channel0Weight = 0): GraphBuilder {
   const b = new GraphBuilder(seed);
   const C = 16;
   let x = b.input('input', [1, 8, 8, 3]);
@@ -65,7 +69,7 @@ export function twoBrokenLayersNet(seed = 5): GraphBuilder {
   for (let i = 1; i <= 6; i++) {
     const name = `conv${i}`;
     const w = Float32Array.from({ length: 9 * cin * C }, () => (b.random() * 2 - 1) / Math.sqrt(9 * cin));
-    if (BROKEN_LAYERS.includes(name)) for (let k = 0; k < w.length; k++) if (Math.floor(k / C) % cin === 0) w[k] = 0;
+    if (BROKEN_LAYERS.includes(name)) for (let k = 0; k < w.length; k++) if (Math.floor(k / C) % cin === 0) w[k] = channel0Weight;
     const conv = b.conv2d(name, x, b.const(`${name}/weights`, [3, 3, cin, C], w));
     const bias = Float32Array.from({ length: C }, () => b.random() * 0.2);
     if (BROKEN_LAYERS.includes(`conv${i + 1}`)) bias[0] = 1000;

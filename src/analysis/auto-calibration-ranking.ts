@@ -76,6 +76,8 @@ export interface RankingFileInfo {
   modelFile: string;
   recordFile: string;
   batches: number;
+  /** Layers measured with the DMQ balancer on (the balancer step of auto calibration). */
+  balanced?: readonly string[];
 }
 
 /** accuracy_based_auto_calibration_ranking_information.json: every candidate, most sensitive first. */
@@ -89,6 +91,7 @@ export async function writeRanking(file: string, ranking: LayerSensitivity[], in
     layers: ranking.map((r, i) => ({
       rank: i + 1,
       layer: r.layer,
+      ...(info.balanced?.includes(r.layer) ? { dmq_balancer: true } : {}),
       cosine: finiteOrNull(r.isolated.cosine),
       sqnr_db: finiteOrNull(r.isolated.sqnrDb),
       rel_l2: finiteOrNull(r.isolated.relL2),

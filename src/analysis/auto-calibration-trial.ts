@@ -4,9 +4,8 @@
  * trial folder → the user's evaluate() on the deployable graph → metricEval. Everything
  * it writes stays in its own temp folder; the caller copies the winner out.
  *
- * A plan says what the trial changes in the config. Today that is which layers stay in
- * float; a later step (e.g. the DMQ balancer on the most sensitive layers before leaving
- * them in float) is another `editConfig`, with no change to the search.
+ * A plan says what the trial changes in the config: which layers stay in float, and an
+ * `editConfig` for anything else (the DMQ balancer on chosen layers).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -54,7 +53,15 @@ export interface TrialContext {
   folder: TrialFolder;
 }
 
-export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<TrialOutcome> {
+export interface CalibratedTrial {
+  dir: string;
+  configText: string;
+  recordFile: string;
+  batches?: Feeds[];
+}
+
+/** The plan's config written to its own folder, and the user's calibration run on it: a record, not yet evaluated. */
+export async function calibrateTrial(ctx: TrialContext, plan: TrialPlan): Promise<CalibratedTrial> {
   const dir = await ctx.folder.next(plan.label);
   const config = configWithFloatLayers(ctx.config, plan.floatLayers);
   plan.editConfig?.(config);
@@ -62,8 +69,12 @@ export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<Tria
   const configFile = path.join(dir, 'config.json');
   const recordFile = path.join(dir, 'record.txt');
   await fs.promises.writeFile(configFile, configText);
-
   const batches = await calibrate(ctx, plan, configFile, recordFile);
+  return { dir, configText, recordFile, batches };
+}
+
+export async function runTrial(ctx: TrialContext, plan: TrialPlan): Promise<TrialOutcome> {
+  const { dir, configText, recordFile, batches } = await calibrateTrial(ctx, plan);
   const saved = await saveModel(ctx.modelFile, ctx.outputs, recordFile, path.join(dir, 'model'));
   const metric = await ctx.calls.evaluate(saved.graph, [...ctx.outputs], plan.label);
   // The trial's model is rebuilt from its record at the end if it wins; free the disk now.

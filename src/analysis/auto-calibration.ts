@@ -4,7 +4,9 @@
  *   evaluate the float model (1 evaluation)
  *   → calibrate and evaluate with every candidate layer INT8 (1) → accepted: done
  *   → rank the candidates by sensitivity on the captured calibration batches, write the
- *     ranking → search k, the number of most sensitive layers left in float (BinarySearch:
+ *     ranking → (ours, `balancer` option, on by default) the DMQ balancer on the layers
+ *     where it lowers the isolated error, one evaluation (auto-calibration-balancer.ts)
+ *     → search k, the number of most sensitive layers left in float (BinarySearch:
  *     at most ⌈log2 L⌉ trials, each re-calibrated and evaluated)
  *   → write the smallest accepted k's model, record and config.
  *
@@ -20,13 +22,14 @@ import { AutoCalibrationError, GraphError } from '../errors';
 import { parseTensorName } from '../ir';
 import { loadGraph, writeFileAtomic } from '../io';
 import { log } from '../log';
-import { findLayers, prepareGraph } from '../passes';
+import { findLayers, hasWeights, prepareGraph } from '../passes';
 import type { BackendName } from '../runtime';
+import { BalancerChoice, BalancerOption, checkBalancerOption, chooseBalanced, configWithBalancer } from './auto-calibration-balancer';
 import { AutoCalibrationEvaluator, checkEvaluator, EvaluatorCalls } from './auto-calibration-evaluator';
 import { AutoCalibrationPaths, checkOutputs, outputPaths, TrialFolder } from './auto-calibration-files';
 import { checkSensitivity, rankCandidates, SensitivityOption, writeRanking } from './auto-calibration-ranking';
 import { checkStrategy, maxTrials, searchFloatLayers, StrategyName } from './auto-calibration-search';
-import { runTrial, TrialContext, TrialOutcome, TrialPlan } from './auto-calibration-trial';
+import { calibrateTrial, runTrial, TrialContext, TrialOutcome, TrialPlan } from './auto-calibration-trial';
 import type { LayerSensitivity } from './sensitivity';
 
 export interface AutoCalibrationOptions {
@@ -38,6 +41,13 @@ export interface AutoCalibrationOptions {
   strategy?: StrategyName;
   /** 'CosineSimilarity' (default, as in AMCT) or your own ranker. */
   sensitivity?: SensitivityOption;
+  /**
+   * Ours, not AMCT's: before leaving layers in float, try the DMQ balancer (SPEC §10) on
+   * the candidates with weights where it lowers the isolated error; one more evaluation
+   * (and one calibration). `true` (default, α = 0.5), `{ migrationStrength: α }` with α in
+   * [0.2, 0.8], or `false` for AMCT's flow. Layers the config already balances are left as they are.
+   */
+  balancer?: BalancerOption;
   /** Backend of the sessions the sensitivity ranking runs (your evaluator picks its own). */
   backend?: BackendName;
   /** Called after every evaluation, for progress displays (also logged at info level). */
@@ -45,8 +55,11 @@ export interface AutoCalibrationOptions {
 }
 
 export interface AutoCalibrationTrial {
-  /** 'float': the original model; 'quantized': every candidate INT8; 'search': a trial of the search. */
-  stage: 'float' | 'quantized' | 'search';
+  /**
+   * 'float': the original model; 'quantized': every candidate INT8; 'balancer': every
+   * candidate INT8, the DMQ balancer on the layers it helps; 'search': a trial of the search.
+   */
+  stage: 'float' | 'quantized' | 'balancer' | 'search';
   /** Candidate layers left in float (L for the float model, 0 for all INT8). */
   k: number;
   floatLayers: string[];
@@ -66,7 +79,9 @@ export interface AutoCalibrationResult {
   finalMetric: number;
   /** Layers left in float, most sensitive first (empty when all-INT8 was accepted). */
   floatLayers: string[];
-  /** Every candidate with its isolated error, most sensitive first (empty when no search ran). */
+  /** Layers the balancer step balanced in the model written (the config's own dmq_balancer_param not included). */
+  balancedLayers: string[];
+  /** Every candidate with its isolated error as quantized (balanced or not), most sensitive first (empty when no search ran). */
   ranking: LayerSensitivity[];
   /** Calls of evaluator.evaluate, the float model's included. */
   evaluations: number;
@@ -82,6 +97,8 @@ interface Setup {
   outputs: string[];
   config: Record<string, unknown>;
   candidates: string[];
+  /** Candidates the balancer step may balance: with weights, not balanced by the config already. */
+  balanceable: string[];
   batchNum: number;
   inputs: string[];
   paths: AutoCalibrationPaths;
@@ -114,11 +131,13 @@ async function setUp(modelFile: string, outputs: string[], recordFile: string, c
   const { text, doFusion, skipFusionLayers } = await readConfigHeader(configFile);
   prepareGraph(graph, { doFusion, skipFusionLayers });
   const loaded = parseQuantConfig(text, findLayers(graph), configFile);
-  const candidates = [...loaded.resolved.values()].filter((l) => l.quantEnable).map((l) => l.name);
+  const enabled = [...loaded.resolved.values()].filter((l) => l.quantEnable);
+  const candidates = enabled.map((l) => l.name);
+  const balanceable = enabled.filter((l) => hasWeights(l.kind) && l.dmqBalancer === undefined).map((l) => l.name);
   const inputs = [...(graph.meta.sourceFiles ?? []), configFile];
   const paths = outputPaths(saveDir, recordFile);
   await checkOutputs(paths, inputs);
-  return { modelFile, saveDir, outputs, config: loaded.config as Record<string, unknown>, candidates, batchNum: loaded.batchNum, inputs, paths };
+  return { modelFile, saveDir, outputs, config: loaded.config as Record<string, unknown>, candidates, balanceable, batchNum: loaded.batchNum, inputs, paths };
 }
 
 export async function accuracyBasedAutoCalibration(
@@ -135,10 +154,11 @@ export async function accuracyBasedAutoCalibration(
   checkEvaluator(evaluator);
   const strategy = checkStrategy(options?.strategy);
   const sensitivity = checkSensitivity(options?.sensitivity);
+  const alpha = checkBalancerOption(options?.balancer);
   const setup = await setUp(paths[0], names, paths[1], paths[2], paths[3]);
   const folder = await TrialFolder.create();
   try {
-    return await new AutoCalibrationRun(setup, new EvaluatorCalls(evaluator), folder, strategy, sensitivity, options ?? {}).execute();
+    return await new AutoCalibrationRun(setup, new EvaluatorCalls(evaluator), folder, strategy, sensitivity, alpha, options ?? {}).execute();
   } finally {
     await folder.dispose();
   }
@@ -159,6 +179,8 @@ class AutoCalibrationRun {
     private readonly folder: TrialFolder,
     private readonly strategy: StrategyName,
     private readonly sensitivity: SensitivityOption,
+    /** The balancer step's α; undefined when it is off. */
+    private readonly alpha: number | undefined,
     private readonly options: AutoCalibrationOptions,
   ) {}
 
@@ -170,25 +192,70 @@ class AutoCalibrationRun {
     if (all.ok) return this.finish(originalMetric, all, []);
     if (candidates.length === 0) throw this.notMet(originalMetric); // only tensor_quantize entries: nothing to leave float
 
-    const ranking = await this.rank(all);
+    let ranking = await this.rank(all);
+    let balanced: string[] = [];
+    if (this.alpha !== undefined && this.setup.balanceable.length > 0) {
+      const step = await this.tryBalancer(all, ranking, this.alpha);
+      if (step.outcome?.ok) {
+        await this.writeRanking(step.choice.ranking, step.choice.layers);
+        return this.finish(originalMetric, step.outcome, step.choice.ranking, all.metric, step.choice.layers);
+      }
+      // Kept for the search only when it got closer to the target than plain INT8 did.
+      if (step.outcome && step.outcome.loss < all.loss) {
+        ({ ranking } = step.choice);
+        balanced = step.choice.layers;
+        await this.writeRanking(ranking, balanced);
+      } else if (step.outcome) {
+        log.info(`auto calibration: the balancer did not bring the metric closer to the target (loss ${step.outcome.loss} vs ${all.loss} plain); the search goes on without it`);
+      }
+    }
+    all.batches = undefined; // the captured inputs are not needed any more
+    // The search keeps the balancer on the chosen layers that stay INT8.
+    const balancedOf = (floatLayers: readonly string[]) => balanced.filter((l) => !floatLayers.includes(l));
     const order = ranking.map((r) => r.layer);
-    const floatLayers = await searchFloatLayers(this.strategy, order, async (layers) => this.trial('search', { label: `trial k=${layers.length}`, floatLayers: layers }));
+    const floatLayers = await searchFloatLayers(this.strategy, order, async (layers) => this.trial('search', {
+      label: `trial k=${layers.length}`,
+      floatLayers: layers,
+      editConfig: balanced.length > 0 ? (c) => configWithBalancer(c, balancedOf(layers), this.alpha!) : undefined,
+    }));
     if (floatLayers === undefined) throw this.notMet(originalMetric);
     // Reported in ranking order, most sensitive first.
-    return this.finish(originalMetric, { ...this.outcomes.get(keyOf(floatLayers))!, floatLayers }, ranking, all.metric);
+    return this.finish(originalMetric, { ...this.outcomes.get(keyOf(floatLayers))!, floatLayers }, ranking, all.metric, balancedOf(floatLayers));
+  }
+
+  /**
+   * The balancer step: a calibration with α on every balanceable layer, their isolated
+   * errors balanced, the layers it helps; one evaluation with those balanced (none when
+   * it helps no layer).
+   */
+  private async tryBalancer(all: TrialOutcome, ranking: LayerSensitivity[], alpha: number): Promise<{ choice: BalancerChoice; outcome?: TrialOutcome }> {
+    const { balanceable, modelFile } = this.setup;
+    log.info(`auto calibration: trying the DMQ balancer (α ${alpha}) on ${balanceable.length} layer(s) with weights before leaving any in float`);
+    const probe = await calibrateTrial(this.ctx, { label: 'balancer probe', floatLayers: [], editConfig: (c) => configWithBalancer(c, balanceable, alpha) });
+    const measured = await rankCandidates(this.sensitivity, { modelFile, recordFile: probe.recordFile, batches: all.batches ?? [], candidates: balanceable, backend: this.options.backend });
+    const choice = chooseBalanced(ranking, measured);
+    log.info(`auto calibration: the balancer lowers the isolated error of ${choice.layers.length} layer(s)${choice.layers.length ? `: ${choice.layers.join(', ')}` : ''}`);
+    if (choice.layers.length === 0) return { choice };
+    const outcome = await this.trial('balancer', { label: `balancer on ${choice.layers.length} layers`, floatLayers: [], editConfig: (c) => configWithBalancer(c, choice.layers, alpha) });
+    return { choice, outcome };
   }
 
   /** The candidates, most sensitive first, written to the ranking file before the search. */
   private async rank(all: TrialOutcome): Promise<LayerSensitivity[]> {
-    const { candidates, modelFile, paths, batchNum, inputs } = this.setup;
+    const { candidates, modelFile } = this.setup;
     const refine = this.strategy === 'BinarySearchRefine' ? ' per round, one round per layer kept in float plus one' : '';
     log.info(`auto calibration: INT8 rejected (metric ${all.metric}, loss ${all.loss}); ranking ${candidates.length} layers on ${all.batches?.length ?? 0} calibration batch(es), ` +
       `then ${this.strategy} over k in 1..${candidates.length - 1} (at most ${maxTrials(this.strategy, candidates.length)} trials${refine})`);
     const ranking = await rankCandidates(this.sensitivity, { modelFile, recordFile: all.recordFile, batches: all.batches ?? [], candidates, backend: this.options.backend });
-    all.batches = undefined; // the captured inputs are not needed any more
-    const sensitivity = typeof this.sensitivity === 'string' ? this.sensitivity : 'custom';
-    await writeRanking(paths.ranking, ranking, { sensitivity, modelFile, recordFile: paths.recordFile, batches: batchNum }, inputs);
+    await this.writeRanking(ranking, []);
     return ranking;
+  }
+
+  /** The ranking file, with the layers measured balanced flagged (rewritten when the balancer step is kept). */
+  private async writeRanking(ranking: LayerSensitivity[], balanced: string[]): Promise<void> {
+    const { modelFile, paths, batchNum, inputs } = this.setup;
+    const sensitivity = typeof this.sensitivity === 'string' ? this.sensitivity : 'custom';
+    await writeRanking(paths.ranking, ranking, { sensitivity, modelFile, recordFile: paths.recordFile, batches: batchNum, balanced }, inputs);
   }
 
   private async evaluateFloat(): Promise<number> {
@@ -205,7 +272,7 @@ class AutoCalibrationRun {
     return metric;
   }
 
-  private async trial(stage: 'quantized' | 'search', plan: TrialPlan): Promise<TrialOutcome> {
+  private async trial(stage: 'quantized' | 'balancer' | 'search', plan: TrialPlan): Promise<TrialOutcome> {
     const outcome = await runTrial(this.ctx, plan);
     this.outcomes.set(keyOf(plan.floatLayers), outcome);
     this.record({ stage, k: plan.floatLayers.length, floatLayers: outcome.floatLayers, metric: outcome.metric, ok: outcome.ok, loss: outcome.loss });
@@ -229,18 +296,19 @@ class AutoCalibrationRun {
   }
 
   /** Writes the winner: final config, record (atomically), then the deployable model from them. */
-  private async finish(originalMetric: number, winner: TrialOutcome, ranking: LayerSensitivity[], quantizedMetric = winner.metric): Promise<AutoCalibrationResult> {
+  private async finish(originalMetric: number, winner: TrialOutcome, ranking: LayerSensitivity[], quantizedMetric = winner.metric, balancedLayers: string[] = []): Promise<AutoCalibrationResult> {
     const { paths, inputs, modelFile, outputs, saveDir } = this.setup;
     await writeFileAtomic(paths.finalConfig, winner.configText, { inputs });
     await writeFileAtomic(paths.recordFile, await fs.promises.readFile(winner.recordFile), { inputs });
     const saved = await saveModel(modelFile, [...outputs], paths.recordFile, saveDir);
-    log.info(`auto calibration: ${winner.floatLayers.length} layer(s) left in float, metric ${winner.metric} (float ${originalMetric}) after ${this.trials.length} evaluations; wrote ${saved.quantizedPb}`);
+    log.info(`auto calibration: ${winner.floatLayers.length} layer(s) left in float, ${balancedLayers.length} balanced, metric ${winner.metric} (float ${originalMetric}) after ${this.trials.length} evaluations; wrote ${saved.quantizedPb}`);
     const { ranking: rankingFile, ...rest } = paths;
     return {
       originalMetric,
       quantizedMetric,
       finalMetric: winner.metric,
       floatLayers: winner.floatLayers,
+      balancedLayers,
       ranking,
       evaluations: this.trials.length,
       trials: this.trials,

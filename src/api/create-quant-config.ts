@@ -70,7 +70,7 @@ function checkArguments(configFile: unknown, graph: unknown, options: unknown): 
     throw new ConfigError('INVALID_ARGUMENT', `activationOffset must be true or false, got ${String(o.activationOffset)}`, { field: 'activation_offset', hint: 'pass activationOffset: true (asymmetric) or false (symmetric)' });
   }
   if (o.dmqBalancerParam !== undefined && typeof o.dmqBalancerParam !== 'number') {
-    throw new ConfigError('INVALID_ARGUMENT', `dmqBalancerParam must be a number in [0.2, 0.8], got ${JSON.stringify(o.dmqBalancerParam)}`, { field: 'dmq_balancer_param' });
+    throw new ConfigError('INVALID_ARGUMENT', `dmqBalancerParam must be a number in [0.2, 0.8], got ${JSON.stringify(o.dmqBalancerParam)}`, { field: 'dmq_balancer_param', hint: 'pass the migration strength α, e.g. dmqBalancerParam: 0.5, or leave it out to keep the balancer off' });
   }
   if (o.configDefinition !== undefined && (typeof o.configDefinition !== 'string' || o.configDefinition.length === 0)) {
     throw new ConfigError('INVALID_ARGUMENT', 'configDefinition must be the path of a .cfg file', { field: 'config_defination', hint: 'pass the path of a simplified config (.cfg) file, or leave configDefinition out' });

@@ -71,7 +71,7 @@ function checkArguments(graph: unknown, configFile: unknown, recordFile: unknown
     if (typeof v !== 'string' || v.length === 0) throw new ConfigError('INVALID_ARGUMENT', `quantizeModel needs the path of the ${what}`, { hint: `pass the ${what} path as a non-empty string` });
   }
   const callback = (options as QuantizeModelOptions | undefined)?.onRecordWritten;
-  if (callback !== undefined && typeof callback !== 'function') throw new ConfigError('INVALID_ARGUMENT', 'onRecordWritten must be a function');
+  if (callback !== undefined && typeof callback !== 'function') throw new ConfigError('INVALID_ARGUMENT', 'onRecordWritten must be a function', { hint: 'pass (event) => { ... }, or await result.recordWritten instead' });
   const outputs = (options as QuantizeModelOptions | undefined)?.calibOutputs;
   if (outputs !== undefined && (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string'))) {
     throw new ConfigError('INVALID_ARGUMENT', 'calibOutputs must be an array of tensor names', { hint: 'e.g. ["MobilenetV2/Predictions/Reshape_1"]' });

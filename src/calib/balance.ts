@@ -53,7 +53,9 @@ export function inputChannelMax(w: Float32Array, shape: readonly number[], axis:
 /** w_c·s_c along the input-channel axis, in float32 (the balanced weight that is quantized). */
 export function scaleInputChannels(w: Float32Array, shape: readonly number[], axis: number, s: ArrayLike<number>): Float32Array {
   const { channels, inner } = channelLayout(shape, axis, 'weight');
-  if (s.length !== channels) throw new CalibrationError('INVALID_ARGUMENT', `${s.length} balance factors for a weight with ${channels} input channels`);
+  if (s.length !== channels) throw new CalibrationError('INVALID_ARGUMENT', `${s.length} balance factors for a weight with ${channels} input channels`, {
+    hint: 'tensor_balance_factor holds one factor per input channel of the layer; calibrate this model again',
+  });
   const out = new Float32Array(w.length);
   for (let i = 0; i < w.length; i++) out[i] = f32(w[i] * s[channelOf(i, inner, channels)]);
   return out;

@@ -163,7 +163,10 @@ export class BalancedActivationAccumulator {
   result(s: ArrayLike<number>): ScaleOffset {
     this.requireData();
     if (s.length !== this.channels.length) {
-      throw new CalibrationError('INVALID_ARGUMENT', `${s.length} balance factors for an input of ${this.channels.length} channels`, { layer: this.options.layer });
+      throw new CalibrationError('INVALID_ARGUMENT', `${s.length} balance factors for an input of ${this.channels.length} channels`, {
+        layer: this.options.layer,
+        hint: 'tensor_balance_factor holds one factor per input channel of the layer; calibrate this model again',
+      });
     }
     const algo = this.options.algorithm;
     if (algo.algo === 'hfmg') return this.hfmgResult(s, algo.hfmg);

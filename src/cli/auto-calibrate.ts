@@ -46,7 +46,7 @@ function checkOutputs(graph: Graph, outputs: string[]): void {
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(6));
 
 export function progressLine(t: AutoCalibrationTrialInfo): string {
-  const what = t.stage === 'float' ? 'float model' : t.stage === 'quantized' ? 'all layers INT8' : `${t.k} layer(s) in float`;
+  const what = t.stage === 'float' ? 'float model' : t.stage === 'quantized' ? 'all layers INT8' : t.stage === 'balancer' ? 'all layers INT8, DMQ balancer where it helps' : `${t.k} layer(s) in float`;
   return `auto calibration: evaluation ${t.evaluations}: ${what}: metric ${num(t.metric)}, loss ${num(t.loss)}, ${t.ok ? 'accepted' : 'rejected'}\n`;
 }
 
@@ -54,6 +54,7 @@ export function formatAutoSummary(r: AutoCalibrationSummary, configFile: string)
   const lines = [
     `Auto calibration: metric ${num(r.originalMetric)} float, ${num(r.quantizedMetric)} with every layer INT8, ${num(r.finalMetric)} final, after ${r.evaluations} evaluation(s).`,
     r.floatLayers.length === 0 ? 'Every candidate layer is INT8.' : `Left in float (${r.floatLayers.length}): ${r.floatLayers.join(', ')}`,
+    ...(r.balancedLayers?.length ? [`DMQ balancer on (${r.balancedLayers.length}): ${r.balancedLayers.join(', ')}`] : []),
     'Files written:',
     ...[configFile, ...Object.values(r.files)].filter((f): f is string => typeof f === 'string').map((f) => `  ${path.resolve(f)}`),
   ];

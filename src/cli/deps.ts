@@ -18,7 +18,7 @@ export interface SessionLike {
 
 /** One evaluation of auto calibration, as the progress lines show it. */
 export interface AutoCalibrationTrialInfo {
-  stage: 'float' | 'quantized' | 'search';
+  stage: 'float' | 'quantized' | 'balancer' | 'search';
   k: number;
   metric: number;
   loss: number;
@@ -32,6 +32,7 @@ export interface AutoCalibrationSummary {
   quantizedMetric: number;
   finalMetric: number;
   floatLayers: string[];
+  balancedLayers?: string[];
   evaluations: number;
   files: Record<string, string | undefined>;
 }
