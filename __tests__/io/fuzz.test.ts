@@ -1,83 +1,19 @@
 /**
- * Fuzzing the .pb decoder: hundreds of mutated copies of a real model (bit flips,
- * truncations, huge length prefixes, random bytes) must either decode or fail with an
- * AmctError, each within a generous time bound (no hang, no absurd allocation).
+ * Fuzzing the .pb decoder alone: hundreds of mutated copies of a real model (the byte
+ * mutations of fuzz/mutate.ts: bit flips, truncations, huge length prefixes, splices,
+ * random bytes) must either decode or fail with an AmctError that names the file, each
+ * within a generous time bound (no hang, no absurd allocation). The whole .pb flow
+ * (load, save, session) is the fuzz suite's "pb" target (__tests__/fuzz/pb.test.ts).
  */
-import * as protobuf from 'protobufjs';
+import { BYTE_MUTATIONS } from '../../fuzz/mutate';
+import { structurePositions } from '../../fuzz/pb-structure';
 import { AmctError } from '../../src/errors';
 import { decodeGraphDef, encodeGraphDef, loadGraph } from '../../src/io';
 import { humanModel } from '../helpers/models';
-
 import { rng } from '../helpers/random';
 
-type Mutation = (base: Uint8Array, rand: () => number) => Uint8Array;
-const cat = (...parts: ArrayLike<number>[]) => Buffer.concat(parts.map((p) => Uint8Array.from(p)));
-const int = (rand: () => number, n: number) => Math.floor(rand() * n);
-/**
- * Byte positions of tags, lengths and varints, found by parsing every length-delimited
- * payload that parses as a message. Weight bytes (most of the file) are left out:
- * flipping them only changes values, which says nothing about robustness.
- */
-function structurePositions(b: Uint8Array, start = 0, end = b.length, out: number[] = []): boolean {
-  const r = protobuf.Reader.create(b);
-  r.pos = start;
-  r.len = end;
-  const local: number[] = [];
-  const mark = (from: number) => {
-    for (let p = from; p < r.pos; p++) local.push(p);
-  };
-  try {
-    while (r.pos < r.len) {
-      const at = r.pos;
-      const tag = r.uint32();
-      if (tag >>> 3 === 0) return false;
-      if ((tag & 7) !== 2) {
-        r.skipType(tag & 7);
-        mark(at);
-        continue;
-      }
-      const n = r.uint32();
-      mark(at);
-      const payload = r.pos;
-      if (payload + n > r.len) return false;
-      r.pos += n;
-      if (n > 0) structurePositions(b, payload, payload + n, local);
-    }
-  } catch {
-    return false;
-  }
-  out.push(...local);
-  return true;
-}
-
-let structure: number[] = [];
-const position = (base: Uint8Array, rand: () => number) => (rand() < 0.8 ? structure[int(rand, structure.length)] : int(rand, base.length));
-
-const MUTATIONS: Record<string, Mutation> = {
-  bitFlips: (base, rand) => {
-    const b = base.slice();
-    for (let k = 1 + int(rand, 8); k > 0; k--) b[position(base, rand)] ^= 1 << int(rand, 8);
-    return b;
-  },
-  truncation: (base, rand) => base.slice(0, position(base, rand)),
-  hugeLength: (base, rand) => {
-    const at = position(base, rand);
-    const huge = [[0xff, 0xff, 0xff, 0xff, 0x0f], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x80, 0x80, 0x80, 0x80, 0x08]][int(rand, 3)];
-    return cat(base.subarray(0, at), [0x0a, ...huge], base.subarray(at));
-  },
-  overwriteLength: (base, rand) => {
-    const b = base.slice();
-    const at = position(base, rand);
-    b.set([0xfe, 0xff, 0xff, 0x7f].slice(0, Math.min(4, b.length - at)), at);
-    return b;
-  },
-  randomSplice: (base, rand) => {
-    const at = position(base, rand);
-    const junk = Uint8Array.from({ length: 1 + int(rand, 64) }, () => int(rand, 256));
-    return cat(base.subarray(0, at), junk, base.subarray(Math.min(base.length, at + int(rand, 64))));
-  },
-  randomBytes: (_base, rand) => Uint8Array.from({ length: int(rand, 4096) }, () => int(rand, 256)),
-};
+/** Tag, length and varint positions of the base model: most mutations hit the structure, not weight bytes. */
+const structure: number[] = [];
 
 const CASES_PER_MUTATION = 80;
 const BOUND_MS = 1000;
@@ -88,13 +24,13 @@ beforeAll(async () => {
   structurePositions(base, 0, base.length, structure);
 });
 
-test.each(Object.keys(MUTATIONS))('%s: only AmctErrors, each case under a second', (kind) => {
+test.each(Object.keys(BYTE_MUTATIONS))('%s: only AmctErrors, each case under a second', (kind) => {
   const problems: string[] = [];
   let worst = 0;
   let decoded = 0;
   for (let i = 0; i < CASES_PER_MUTATION; i++) {
     const seed = kind.length * 100003 + i;
-    const input = MUTATIONS[kind](base, rng(seed));
+    const input = BYTE_MUTATIONS[kind](base, rng(seed), structure);
     const t0 = performance.now();
     try {
       encodeGraphDef(decodeGraphDef(input, `fuzz-${kind}-${i}.pb`));

@@ -7,16 +7,9 @@
 import { SessionError } from '../../src/errors';
 import { Session } from '../../src/runtime';
 import { matMulGraph } from './tiny-graphs';
+import { rejectionOf } from '../helpers/errors';
 
-async function errorOf(p: Promise<unknown>): Promise<SessionError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SessionError);
-    return e as SessionError;
-  }
-  throw new Error('expected a SessionError');
-}
+const errorOf = (p: Promise<unknown>) => rejectionOf(p, SessionError);
 
 describe('raw feed values', () => {
   let session: Session;

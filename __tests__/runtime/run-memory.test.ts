@@ -14,6 +14,7 @@ import { attr, DataType, floatTensor, Graph, int32Tensor } from '../../src/ir';
 import { BackendName, registerKernel, Session } from '../../src/runtime';
 import { wasmHeapBytes } from '../../src/runtime/wasm-memory';
 import { constant, matMulGraph, placeholder } from './tiny-graphs';
+import { rejectionOf } from '../helpers/errors';
 
 const F = attr.type(DataType.DT_FLOAT);
 const BACKENDS: BackendName[] = ['cpu', 'wasm'];
@@ -48,15 +49,7 @@ const FEEDS = {
   x: { data: [0.04, -0.26, 1, 2.5, -12.8, 0], shape: [2, 3] },
 };
 
-async function errorOf(p: Promise<unknown>): Promise<SessionError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SessionError);
-    return e as SessionError;
-  }
-  throw new Error('expected a SessionError');
-}
+const errorOf = (p: Promise<unknown>) => rejectionOf(p, SessionError);
 
 describe.each(BACKENDS)('runs on %s free everything they do not hand out', (backend) => {
   test('sync kernels under executeAsync, a leaky async kernel, 20 runs', async () => {

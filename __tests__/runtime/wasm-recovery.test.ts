@@ -11,6 +11,7 @@ import { attr, DataType, Graph } from '../../src/ir';
 import { Session } from '../../src/runtime';
 import { wasmGeneration } from '../../src/runtime/wasm-health';
 import { matMulGraph, placeholder } from './tiny-graphs';
+import { rejectionOf } from '../helpers/errors';
 
 /** x [1,2] · w: w of shape [0,2,1] makes the wasm BatchMatMul kernel trap ("remainder by zero"). */
 function batchMatMulGraph(): Graph {
@@ -23,15 +24,7 @@ function batchMatMulGraph(): Graph {
 
 const X = { data: [1, 1], shape: [1, 2] };
 
-async function errorOf(p: Promise<unknown>): Promise<SessionError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SessionError);
-    return e as SessionError;
-  }
-  throw new Error('expected a SessionError');
-}
+const errorOf = (p: Promise<unknown>) => rejectionOf(p, SessionError);
 
 async function dense(session: Session): Promise<number[]> {
   return Array.from((await session.run('y', { x: X })).data as Float32Array);
