@@ -57,9 +57,17 @@ test('the tarball holds dist, types, schema, README and the docs it links, and n
     expect(packed).toContain(f);
   }
   expect(packed.filter((f) => /^(src|__tests__|examples|bench)\//.test(f))).toEqual([]);
-  const links = [...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l));
-  expect(links.length).toBeGreaterThan(0);
-  for (const link of links) expect(packed).toContain(path.posix.normalize(link));
+  // Every relative link of the README and of the shipped docs (images included) resolves inside the package.
+  const pages = ['README.md', ...packed.filter((f) => /^docs\/[^/]+\.md$/.test(f))];
+  const links = pages.flatMap((page) =>
+    [...fs.readFileSync(path.join(ROOT, page), 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
+      .map((m) => m[1])
+      .filter((l) => !/^[a-z]+:/.test(l))
+      .map((l) => path.posix.normalize(path.posix.join(path.posix.dirname(page), l))),
+  );
+  expect(links.length).toBeGreaterThan(10);
+  expect(links).toContain('docs/images/accuracy-report.png');
+  expect(links.filter((l) => !packed.includes(l))).toEqual([]);
 });
 
 test('installed from the tarball: only the tfjs packages dist/ loads, tfjs-node not required', () => {
