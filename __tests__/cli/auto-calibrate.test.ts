@@ -126,7 +126,7 @@ describe('amct-ts calibration --evaluator', () => {
     const save = path.join(tmp, 'out', 'q');
     expect(seen.args).toEqual([path.join(tmp, 'm.pb'), ['out:0'], `${save}_record.txt`, `${save}_config.json`, save]);
     expect(typeof seen.evaluator!.metricEval).toBe('function');
-    expect(seen.options).toMatchObject({ strategy: 'BinarySearchRefine', backend: 'cpu' });
+    expect(seen.options).toMatchObject({ strategy: 'BinarySearchRefine', backend: 'cpu', balancer: true });
     expect(log.calls).toEqual(['loadGraph m.pb', 'createQuantConfig q_config.json']); // no data, no session of its own
     expect(log.configOptions).toMatchObject({ batchNum: 2 });
     expect(r.err.split('\n').filter(Boolean)).toEqual([
@@ -165,9 +165,19 @@ describe('amct-ts calibration --evaluator', () => {
     expect(strategy.err).toMatch(/unknown --strategy "Fastest"/);
   });
 
+  it('--no_balancer passes balancer: false (AMCT\'s flow)', async () => {
+    const file = path.join(tmp, 'ev-nb.cjs');
+    fs.writeFileSync(file, COMMONJS[0][1]);
+    const { deps, seen } = autoDeps();
+    const r = await run(argv(file, ['--no_balancer']), deps);
+    expect(r.code).toBe(0);
+    expect(seen.options).toMatchObject({ balancer: false });
+  });
+
   it('documents --evaluator and --strategy in the help', async () => {
     const r = await run(['calibration', '--help'], autoDeps().deps);
     expect(r.out).toMatch(/--evaluator FILE\.js/);
     expect(r.out).toMatch(/--strategy S/);
+    expect(r.out).toMatch(/--no_balancer/);
   });
 });

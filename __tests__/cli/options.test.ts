@@ -76,6 +76,7 @@ describe('parseCalibrationArgs', () => {
     [['--backend', 'gpu'], /unknown --backend "gpu"/],
     [['--evaluator', 'e.js'], /--input_shape is not used with --evaluator/],
     [['--strategy', 'BinarySearch'], /--strategy needs --evaluator/],
+    [['--no_balancer'], /--no_balancer needs --evaluator/],
     [['--foo'], /^Unknown option '--foo'\. Hint/],
     [['extra'], /unexpected argument "extra"/],
     [['--mean', '-1,0,1'], /ambiguous.*--option=value/],

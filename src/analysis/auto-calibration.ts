@@ -34,7 +34,7 @@ import type { LayerSensitivity } from './sensitivity';
 
 export interface AutoCalibrationOptions {
   /**
-   * 'BinarySearch' (default, as in AMCT: at most ⌈log2 L⌉ + 2 evaluations), 'Sequential'
+   * 'BinarySearch' (default, as in AMCT: at most ⌈log2 L⌉ + 3 evaluations with the balancer step, + 2 without), 'Sequential'
    * (one more float layer per trial) or 'BinarySearchRefine' (BinarySearch, then keeps
    * only the float layers that matter: fewer float layers, a few more evaluations).
    */

@@ -29,6 +29,7 @@ export async function runAutoCalibration(options: CalibrationOptions, deps: Cali
   await deps.createQuantConfig(configFile, graph, { batchNum: options.batchNum, configDefinition: options.calibrationConfig });
   const result = await run(options.model, options.outputs, recordFile, configFile, options.savePath, evaluator, {
     strategy: options.strategy,
+    balancer: !options.noBalancer,
     backend: options.backend,
     onTrial: (t) => io.stderr.write(progressLine(t)),
   });

@@ -39,6 +39,8 @@ export interface AutoCalibrationSummary {
 
 export interface AutoCalibrationCliOptions {
   strategy?: string;
+  /** false: skip the DMQ balancer step (AMCT's flow). */
+  balancer?: boolean;
   backend?: string;
   onTrial?: (trial: AutoCalibrationTrialInfo) => void;
 }

@@ -18,7 +18,7 @@ Options:
 export const CALIBRATION_HELP = `Usage: amct-ts calibration --model MODEL --outputs NAMES --input_shape SHAPES
                            --data_dir DIRS --save_path PREFIX [options]
        amct-ts calibration --model MODEL --outputs NAMES --save_path PREFIX
-                           --evaluator FILE.js [--strategy S] [--batch_num N]
+                           --evaluator FILE.js [--strategy S] [--no_balancer] [--batch_num N]
 
 Runs: load the model, write a quantization config, insert calibration nodes, feed
 --batch_num batches from --data_dir, then save the deployable INT8 model.
@@ -67,9 +67,11 @@ Accuracy-based auto calibration (accuracyBasedAutoCalibration):
                              accuracy_based_auto_calibration_final_config.json and
                              accuracy_based_auto_calibration_ranking_information.json
                              next to PREFIX. One progress line per evaluation on stderr.
-  --strategy S               BinarySearch (default; at most ceil(log2 L) + 2 evaluations
-                             for L layers), Sequential, or BinarySearchRefine (fewer float
-                             layers, more evaluations)
+  --strategy S               BinarySearch (default; at most ceil(log2 L) + 3 evaluations
+                             for L layers, the DMQ balancer step included), Sequential, or
+                             BinarySearchRefine (fewer float layers, more evaluations)
+  --no_balancer              skip the step that tries the DMQ balancer before leaving
+                             layers in float (ours; without it the search is AMCT's)
 
 Other:
   --verbose                  info logs, and stack traces on errors

@@ -45,6 +45,8 @@ export interface CalibrationOptions {
   evaluator?: string;
   /** `--strategy` of the auto calibration (only with --evaluator). */
   strategy?: string;
+  /** `--no_balancer`: skip the auto calibration's DMQ balancer step (AMCT's flow; only with --evaluator). */
+  noBalancer?: boolean;
 }
 
 export const OPTION_SPEC = {
@@ -62,6 +64,7 @@ export const OPTION_SPEC = {
   batch_size: { type: 'string' },
   evaluator: { type: 'string' },
   strategy: { type: 'string' },
+  no_balancer: { type: 'boolean' },
   resize: { type: 'string' },
   center_crop: { type: 'string' },
   flip: { type: 'boolean' },
@@ -98,7 +101,7 @@ export function parseCalibrationArgs(argv: string[]): CalibrationOptions | undef
     image: parseImageOptions(values),
     backend: parseBackend(values.backend),
     verbose: values.verbose ?? false,
-    ...(withEvaluator ? { evaluator: values.evaluator, strategy: values.strategy } : {}),
+    ...(withEvaluator ? { evaluator: values.evaluator, strategy: values.strategy, noBalancer: values.no_balancer ?? false } : {}),
   };
 }
 
@@ -109,6 +112,7 @@ const DATA_OPTIONS = ['input_shape', 'data_dir', 'data_types', 'data_type', 'bat
 function checkEvaluatorOptions(values: Values): void {
   if (values.evaluator === undefined) {
     if (values.strategy !== undefined) throw new UsageError('--strategy needs --evaluator', { hint: 'the search strategy is for accuracy-based auto calibration: add --evaluator FILE.js' });
+    if (values.no_balancer !== undefined) throw new UsageError('--no_balancer needs --evaluator', { hint: 'the balancer step is part of accuracy-based auto calibration: add --evaluator FILE.js' });
     return;
   }
   if (values.evaluator.length === 0) throw new UsageError('--evaluator needs the path of a .js module');
