@@ -55,6 +55,8 @@ export interface AutoOptions {
   backend?: amct.BackendName;
   target: AutoTarget;
   strategy?: amct.StrategyName;
+  /** accuracyBasedAutoCalibration's balancer option (default: on); false is AMCT's flow. */
+  balancer?: boolean;
 }
 
 /** Default config → accuracyBasedAutoCalibration → the written model compared on held-out inputs. */
@@ -71,18 +73,20 @@ export async function evaluateAuto(spec: ModelSpec, options: AutoOptions): Promi
   const auto = await amct.accuracyBasedAutoCalibration(model, spec.outputs, path.join(outDir, 'record.txt'), config, path.join(outDir, spec.name), evaluator, {
     backend,
     strategy: options.strategy,
+    balancer: options.balancer,
     onTrial: (t) => console.log(`  ${spec.name} auto: ${t.stage} k=${t.k} metric ${t.metric.toFixed(4)} ${t.ok ? 'accepted' : 'rejected'} (${t.evaluations} evaluations, ${((Date.now() - started) / 1000).toFixed(0)} s)`),
   });
   const int8 = await amct.loadGraph(auto.files.quantizedPb);
   const comparison = await runSession(graph, backend, (floatS) => runSession(int8, backend, (int8S) => compareOutputs(spec, floatS, int8S)));
   return {
     model: spec.name,
-    variant: `auto ${options.strategy ?? 'BinarySearch'}: ${describeTarget(options.target, comparison.task)}; ${auto.evaluations} evaluations; all INT8 ${auto.quantizedMetric.toFixed(4)} → ${auto.finalMetric.toFixed(4)}`,
+    variant: `auto ${options.strategy ?? 'BinarySearch'}${options.balancer === false ? ', balancer: false' : ''}: ${describeTarget(options.target, comparison.task)}; ${auto.evaluations} evaluations; all INT8 ${auto.quantizedMetric.toFixed(4)} → ${auto.finalMetric.toFixed(4)}`,
     quantizedLayers: await quantizedLayerCount(auto.files.quantJson),
     heldOut: spec.heldOut().length,
     outputs: comparison.outputs,
     task: comparison.task,
     floatLayers: auto.floatLayers,
+    balancedLayers: auto.balancedLayers,
     seconds: (Date.now() - started) / 1000,
     auto,
   };

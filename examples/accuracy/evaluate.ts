@@ -36,6 +36,8 @@ export interface AccuracyRow {
   task: TaskResult[];
   /** Layers left in float (the variant's skips, or what auto calibration chose). */
   floatLayers?: string[];
+  /** Auto calibration: layers its balancer step left DMQ-balanced in the model written. */
+  balancedLayers?: string[];
   /** MNIST only: top-1 accuracy on all labeled digits, and on the held-out ones (never trained on). */
   accuracy?: { float: number; int8: number; count: number; floatHeldOut: number; int8HeldOut: number };
   worstLayers?: LayerLoss[];

@@ -8,7 +8,9 @@
  * Models: mnist, nsfwjs and every graph model of @vladmandic/human's models/ folder
  * (models.ts, models-human.ts). --config picks the table's columns (CONFIGURATIONS below):
  * `default` is the AMCT flow with createQuantConfig's defaults, `auto` is
- * accuracyBasedAutoCalibration at the model's stated target. --skip takes layer names or,
+ * accuracyBasedAutoCalibration at the model's stated target with its defaults (BinarySearch,
+ * balancer step), `auto-refine` the same with BinarySearchRefine, `auto-amct` AMCT's flow
+ * (BinarySearchRefine, balancer: false). --skip takes layer names or,
  * for short, unique suffixes of them ("dense_2/BiasAdd"); it applies to `default`.
  */
 import * as fs from 'fs';
@@ -88,17 +90,19 @@ export const CONFIGURATIONS: Record<string, { title: string; run(name: string, c
       return evaluateModel(spec, { outDir, backend: ctx.backend, variant: { ...ctx.variant, skipLayers, dmqLayers }, diagnose: ctx.diagnose, worst: ctx.worst });
     },
   },
-  auto: autoConfiguration('Auto-calibrated (BinarySearch)', 'BinarySearch'),
-  'auto-refine': autoConfiguration('Auto-calibrated (BinarySearchRefine)', 'BinarySearchRefine'),
+  auto: autoConfiguration('Auto-calibrated (defaults: BinarySearch + balancer step)', 'BinarySearch'),
+  'auto-refine': autoConfiguration('Auto-calibrated (BinarySearchRefine + balancer step)', 'BinarySearchRefine'),
+  'auto-amct': autoConfiguration("Auto-calibrated, AMCT's flow (BinarySearchRefine, balancer: false)", 'BinarySearchRefine', false),
 };
 
-function autoConfiguration(title: string, strategy: amct.StrategyName): (typeof CONFIGURATIONS)[string] {
+function autoConfiguration(title: string, strategy: amct.StrategyName, balancer?: boolean): (typeof CONFIGURATIONS)[string] {
   return {
     title,
     async run(name, ctx) {
       const spec = name === 'mnist' ? undefined : modelSpec(name);
       if (!spec?.autoTarget) return undefined;
-      return evaluateAuto(spec, { outDir: path.join(ctx.outRoot, strategy, name), backend: ctx.backend, target: spec.autoTarget, strategy });
+      const dir = balancer === false ? `${strategy}-no-balancer` : strategy;
+      return evaluateAuto(spec, { outDir: path.join(ctx.outRoot, dir, name), backend: ctx.backend, target: spec.autoTarget, strategy, balancer });
     },
   };
 }

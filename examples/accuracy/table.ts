@@ -35,7 +35,9 @@ function floatReference(t: TaskResult): string {
 function cell(row: AccuracyRow | undefined, index: number): string {
   const t = row?.task[index];
   if (!row || !t) return '—';
-  const layers = index === 0 && row.floatLayers?.length ? `; ${row.floatLayers.length} layer${row.floatLayers.length > 1 ? 's' : ''} float` : '';
+  const float = row.floatLayers?.length ? [`${row.floatLayers.length} layer${row.floatLayers.length > 1 ? 's' : ''} float`] : [];
+  const balanced = row.balancedLayers?.length ? [`${row.balancedLayers.length} balanced`] : [];
+  const layers = index === 0 && float.length + balanced.length ? `; ${[...float, ...balanced].join(', ')}` : '';
   return `${formatValue(t)}${layers}`;
 }
 
