@@ -106,7 +106,8 @@ test('an old record with an unfinished calibration (1 of 4 batches): dispose war
   const e = await rejection(saveModel(model, ['bn'], record, path.join(dir, 'out')));
   expect(e.code).toBe('RECORD_STALE');
   expect(e.file).toBe(record);
-  expect(e.message).toContain(`written at ${new Date(old.mtimeMs).toISOString()}, before the calibration quantizeModel started at ${q.startedAt.toISOString()}`);
+  // fs.Stats.mtime, as the message reads it (new Date(mtimeMs) can round the sub-millisecond part the other way)
+  expect(e.message).toContain(`written at ${fs.statSync(record).mtime.toISOString()}, before the calibration quantizeModel started at ${q.startedAt.toISOString()}`);
   expect(e.hint).toContain(markerPath(record));
   expect(fs.existsSync(path.join(dir, 'out_quantized.pb'))).toBe(false);
 });
