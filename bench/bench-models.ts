@@ -6,11 +6,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { saveModel } from '../src/api/save-model';
 import { preprocessImage, readImage } from '../src/data';
 import type { ImagePreprocess } from '../src/data';
-import { graphFromArtifacts, loadGraph } from '../src/io';
+import { graphFromArtifacts, loadGraph, saveGraph } from '../src/io';
 import { attrShape } from '../src/ir';
 import type { Graph } from '../src/ir';
+import type { Feeds } from '../src/runtime';
+import { calibrate, writeRecordFile } from '../__tests__/api/save-fixtures';
 import { humanModel, nsfwjsArtifacts } from '../__tests__/helpers/models';
 
 export interface BenchModel {
@@ -66,6 +69,34 @@ export async function photoBatches(count: number, shape: number[], p: ImagePrepr
     for (let i = 0; i < n; i++) data.set(images[(b * n + i) % images.length], i * h * w * c);
     return { data, shape };
   });
+}
+
+export interface Int8Pair {
+  float: Graph;
+  /** The deployable graph saveModel writes. */
+  int8: Graph;
+  outputs: string[];
+  /** saveModel's quantized layers. */
+  layers: string[];
+  /** One photo, not among the calibration ones: what the benchmarks time. */
+  feeds: Feeds;
+}
+
+/**
+ * The float model and saveModel's INT8 graph of it, the record from min/max of the float
+ * activations on `calibrationPhotos` photos (MaxPool/Add inputs tensor-quantized too).
+ * Files go to `dir`.
+ */
+export async function int8Pair(m: BenchModel, dir: string, calibrationPhotos: number): Promise<Int8Pair> {
+  const float = await m.load();
+  const outputs = outputsOf(float);
+  const input = inputOf(float);
+  const photos = await photoBatches(calibrationPhotos + 1, input.shape, m.preprocess);
+  const pb = path.join(dir, 'model.pb');
+  await saveGraph(float, pb);
+  const records = await calibrate(float, photos.slice(0, -1).map((b) => ({ [input.name]: b })), { tensors: true, backend: 'wasm' });
+  const result = await saveModel(pb, outputs, await writeRecordFile(dir, records), path.join(dir, 'deploy'));
+  return { float, int8: await loadGraph(result.quantizedPb), outputs, layers: result.layers, feeds: { [input.name]: photos[photos.length - 1] } };
 }
 
 export function median(xs: number[]): number {

@@ -17,18 +17,13 @@ import { BackendName, Session } from '../src/runtime';
 import { calibrationMemoryBytes } from '../src/runtime/kernels/calibration';
 import { readRecord } from '../src/record';
 import { IfmrAccumulator } from '../src/calib';
-import { BENCH_MODELS, cpuMs, inputOf, median as med, outputsOf, photoBatches } from './bench-models';
+import { cpuMs, inputOf, median, modelsFromArg, outputsOf, photoBatches } from './bench-models';
 
 const RUNS = Number(process.argv[2] ?? 15);
 const BATCH = Number(process.argv[3] ?? 1);
 const BACKEND = (process.argv[4] ?? 'wasm') as BackendName;
-const MODEL = BENCH_MODELS[process.argv[5] ?? 'nsfwjs'];
+const [MODEL] = modelsFromArg(process.argv[5] ?? 'nsfwjs');
 const WARMUP = 2;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Process CPU ms spent inside IfmrAccumulator.add (the statistics), summed per run. */
 let statsMs = 0;
@@ -90,7 +85,7 @@ async function main(): Promise<void> {
   console.log(`plain Session.run (float graph):        ${p.toFixed(1)} ms (median)`);
   console.log(`calibration Session.run:                ${c.toFixed(1)} ms (median)`);
   console.log(`ratio calibration / plain:              ${(c / p).toFixed(2)}x (wall)`);
-  const [pc, cc, st] = [med(cpuTimes[0]), med(cpuTimes[1]), med(statTimes)];
+  const [pc, cc, st] = [median(cpuTimes[0]), median(cpuTimes[1]), median(statTimes)];
   console.log(`process CPU time: plain ${pc.toFixed(1)} ms, calibration ${cc.toFixed(1)} ms, ratio ${(cc / pc).toFixed(2)}x; of it in IfmrAccumulator.add ${st.toFixed(1)} ms`);
   console.log(`last run (results + record, ${layers} keys): ${last.toFixed(0)} ms`);
   console.log(`accumulators: ${q.inserted.activation.size} nodes, ${mib(memory)} total (${mib(memory / q.inserted.activation.size)} per node)`);

@@ -8,23 +8,14 @@
  * two-pass result must hold, and scale_d of both.
  */
 import { balanceFactors, BalancedActivationAccumulator, ifmr, IfmrAccumulator, IfmrParams } from '../src/calib';
+import { mulberry32 } from '../fuzz/rng';
 
 const [batches, h, w, c] = [8, 56, 56, 96].map((d, i) => Number(process.argv[2 + i] ?? d));
 const perBatch = h * w * c;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** ReLU of channels whose ranges span 0.01 … 7 (the case the balancer is for). */
 function unevenBatch(seed: number): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out = new Float32Array(perBatch);
   for (let i = 0; i < perBatch; i++) {
     const g = r() + r() + r() - 1.5;

@@ -11,26 +11,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { saveModel } from '../src/api/save-model';
-import { loadGraph, saveGraph } from '../src/io';
 import { BackendName, Session } from '../src/runtime';
-import { calibrate, cosine, writeRecordFile } from '../__tests__/api/save-fixtures';
-import { BenchModel, inputOf, interleaved, modelsFromArg, outputsOf, photoBatches, ratioLine } from './bench-models';
+import { cosine } from '../__tests__/api/save-fixtures';
+import { BenchModel, int8Pair, interleaved, modelsFromArg, ratioLine } from './bench-models';
 
 const RUNS: Record<string, number> = { wasm: Number(process.argv[3] ?? 15), cpu: Number(process.argv[4] ?? 3) };
 
 async function benchModel(m: BenchModel, dir: string): Promise<void> {
-  const float = await m.load();
-  const outputs = outputsOf(float);
-  const input = inputOf(float);
-  const [a, b, c] = await photoBatches(3, input.shape, m.preprocess);
-  const pb = path.join(dir, 'model.pb');
-  await saveGraph(float, pb);
-  const records = await calibrate(float, [{ [input.name]: a }, { [input.name]: b }], { tensors: true, backend: 'wasm' });
-  const result = await saveModel(pb, outputs, await writeRecordFile(dir, records), path.join(dir, 'deploy'));
-  const int8 = await loadGraph(result.quantizedPb);
-  const feeds = { [input.name]: c };
-  console.log(`\n${m.name}: ${result.layers.length} quantized layers, ${int8.nodes().filter((n) => n.op.startsWith('Ascend')).length} Ascend nodes`);
+  const { float, int8, outputs, layers, feeds } = await int8Pair(m, dir, 2);
+  console.log(`\n${m.name}: ${layers.length} quantized layers, ${int8.nodes().filter((n) => n.op.startsWith('Ascend')).length} Ascend nodes`);
   const int8Outputs: Record<string, Float32Array[]> = {};
   for (const backend of ['wasm', 'cpu'] as BackendName[]) {
     const f = await Session.create(float, { backend });

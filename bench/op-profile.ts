@@ -10,12 +10,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { saveModel } from '../src/api/save-model';
-import { loadGraph, saveGraph } from '../src/io';
 import { BackendName, Session } from '../src/runtime';
 import { tf } from '../src/runtime/tfjs';
-import { calibrate, writeRecordFile } from '../__tests__/api/save-fixtures';
-import { inputOf, modelsFromArg, outputsOf, photoBatches } from './bench-models';
+import { int8Pair, modelsFromArg } from './bench-models';
 type PerKernel = Map<string, { ms: number; calls: number; values: number }>;
 
 /** Kernel time, calls and output values per kernel name, averaged over `runs` profiled runs. */
@@ -45,16 +42,7 @@ async function main(): Promise<void> {
   const runs = Number(process.argv[4] ?? 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amct-op-profile-'));
   try {
-    const float = await m.load();
-    const outputs = outputsOf(float);
-    const input = inputOf(float);
-    const [a, c] = await photoBatches(2, input.shape, m.preprocess);
-    const pb = path.join(dir, 'model.pb');
-    await saveGraph(float, pb);
-    const records = await calibrate(float, [{ [input.name]: a }], { tensors: true, backend: 'wasm' });
-    const result = await saveModel(pb, outputs, await writeRecordFile(dir, records), path.join(dir, 'deploy'));
-    const int8 = await loadGraph(result.quantizedPb);
-    const feeds = { [input.name]: c };
+    const { float, int8, outputs, feeds } = await int8Pair(m, dir, 1);
     for (const [name, g] of [['float', float], ['int8', int8]] as const) {
       const s = await Session.create(g, { backend });
       for (let i = 0; i < 3; i++) await s.run(outputs, feeds);

@@ -14,15 +14,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createQuantConfig, loadGraph, quantizeModel, saveGraph, saveModel, Session } from '../src';
 import type { BackendName, Graph } from '../src';
 import { wasmHeapBytes } from '../src/runtime/wasm-memory';
+import { humanModel } from '../__tests__/helpers/models';
+import { mib } from './bench-models';
 
 const RUNS = Number(process.argv[2] ?? 20);
 const BACKEND = (process.argv[3] ?? 'wasm') as BackendName;
 const WARM_UP = 3;
-const MODEL = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'models', 'handtrack.json');
+const MODEL = humanModel('handtrack').path;
 const OUTPUTS = ['Identity', 'Identity_1', 'Identity_2', 'Identity_3', 'Identity_4', 'Identity_5', 'Identity_6', 'Identity_7'];
 const FEED = { input_tensor: { data: Int32Array.from({ length: 320 * 320 * 3 }, (_, i) => (i * 7) % 256), shape: [1, 320, 320, 3] } };
-
-const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 async function measure(label: string, graph: Graph, fetches: string[]): Promise<void> {
   const session = await Session.create(graph, { backend: BACKEND });

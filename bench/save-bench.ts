@@ -21,7 +21,7 @@ import { checkOutputs, OutputTracker } from '../src/api/save-outputs';
 import { QuantJsonBuilder } from '../src/api/save-quant-json';
 import { selectLayers, skipFusionLayers } from '../src/api/save-record';
 import { writeFileAtomic } from '../src/io';
-import { cpuMs, interleaved as timedPair, ratioLine } from './bench-models';
+import { cpuMs, interleaved, median, ratioLine } from './bench-models';
 import type { Graph } from '../src/ir';
 import { decodeGraphDef, encodeGraphDef, graphFromArtifacts, loadGraph, saveGraph } from '../src/io';
 import { messageType } from '../src/io/schema';
@@ -35,8 +35,6 @@ const SAVE_RUNS = Number(process.argv[2] ?? 7);
 const RUNS: Record<string, number> = { wasm: Number(process.argv[3] ?? 15), cpu: Number(process.argv[4] ?? 3) };
 const WARMUP = 2;
 const OUTPUT = 'Identity';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** A deterministic 1×224×224×3 image in [0, 1] (smooth gradients plus a pattern). */
 function image(seed: number): { input: { data: Float32Array; shape: number[] } } {
@@ -52,11 +50,11 @@ async function benchSave(dir: string, pb: string, record: string): Promise<void>
   const bytes = new Uint8Array(fs.readFileSync(pb));
   const T = messageType('GraphDef');
   let k = 0;
-  const [save, ours, bare] = await timedPair(SAVE_RUNS, [
+  const [save, ours, bare] = await interleaved(SAVE_RUNS, [
     () => saveModel(pb, [OUTPUT], record, path.join(dir, `run${k++ % 2}`)),
     async () => encodeGraphDef(decodeGraphDef(bytes)),
     async () => T.encode(T.decode(bytes)).finish(),
-  ]);
+  ], WARMUP);
   console.log(`\nsaveModel vs decode + encode of the same ${(bytes.length / 2 ** 20).toFixed(1)} MB .pb (medians of ${SAVE_RUNS}, ${WARMUP} warm-ups)`);
   console.log(`  saveModel / (decodeGraphDef + encodeGraphDef):          ${ratioLine(save, ours)}`);
   console.log(`  saveModel / (protobufjs GraphDef.decode + encode, bare): ${ratioLine(save, bare)}`);
@@ -106,7 +104,7 @@ async function benchSessions(float: Graph, int8: Graph): Promise<void> {
     const f = await Session.create(float, { backend });
     const q = await Session.create(int8, { backend });
     const [a, b] = [await f.run(OUTPUT, feeds), await q.run(OUTPUT, feeds)];
-    const [tf, tq] = await timedPair(RUNS[backend], [() => f.run(OUTPUT, feeds), () => q.run(OUTPUT, feeds)]);
+    const [tf, tq] = await interleaved(RUNS[backend], [() => f.run(OUTPUT, feeds), () => q.run(OUTPUT, feeds)], WARMUP);
     console.log(`  ${backend.padEnd(5)} (${RUNS[backend]} runs) INT8 / float: ${ratioLine(tq, tf)}; output cosine ${cosine(a.data as Float32Array, b.data as Float32Array).toFixed(5)}`);
     f.dispose();
     q.dispose();

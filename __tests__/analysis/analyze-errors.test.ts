@@ -9,18 +9,9 @@ import { AmctError, FileFormatError, RecordError, SessionError } from '../../src
 import { saveGraph } from '../../src/io';
 import { writeRecord } from '../../src/record';
 import { tmpDir } from '../api/save-fixtures';
+import { rejectionOf as rejection } from '../helpers/errors';
 import { GraphBuilder } from '../helpers/graph-builders';
 import { feedsOf, twoBrokenLayersNet, writeModelAndRecord } from './analysis-fixtures';
-
-async function rejection<E extends AmctError>(p: Promise<unknown>, kind: new (...args: never[]) => E): Promise<E> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(kind);
-    return e as E;
-  }
-  throw new Error(`expected a ${kind.name}`);
-}
 
 describe('analyzeAccuracy: bad input', () => {
   const b = twoBrokenLayersNet();

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { accuracyBasedAutoCalibration, AmctError, AutoCalibrationError, CalibrationError, ConfigError, FileFormatError, GraphError } from '../../src';
 import type { AutoCalibrationEvaluator } from '../../src/analysis/auto-calibration-evaluator';
+import { rejectionOf } from '../helpers/errors';
 import { feedsOf } from './analysis-fixtures';
 import { convChain, FlowFiles, knownAnswerEvaluator, leftoverTrialFolders, runCalibration, snapshot, writeFlowInputs } from './auto-calibration-fixtures';
 
@@ -45,11 +46,10 @@ function evaluator(patch: Record<string, unknown> = {}): AutoCalibrationEvaluato
 }
 
 async function failure<E extends AmctError>(run: Promise<unknown>, kind: new (...args: never[]) => E, code: string): Promise<E> {
-  const e = await run.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(kind);
-  expect((e as AmctError).code).toBe(code);
-  expect((e as AmctError).hint).toBeTruthy();
-  return e as E;
+  const e = await rejectionOf(run, kind);
+  expect(e.code).toBe(code);
+  expect(e.hint).toBeTruthy();
+  return e;
 }
 
 const run = (ev: unknown, options: Record<string, unknown> = {}, over: Partial<FlowFiles> & { outputs?: unknown } = {}) =>

@@ -12,11 +12,7 @@ import { TRIAL_FOLDER_PREFIX } from '../../src/analysis/auto-calibration-files';
 import { attrString } from '../../src/ir';
 import type { Graph } from '../../src/ir';
 import { GraphBuilder } from '../helpers/graph-builders';
-import { cosine, FeedMap, writeModel } from '../api/save-fixtures';
-
-export function tempDir(prefix = 'amct-auto-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+import { cosine, FeedMap, tmpDir, writeModel } from '../api/save-fixtures';
 
 /** Trial folders this process left in the temp folder (it must leave none; other processes may be running). */
 export function leftoverTrialFolders(): string[] {
@@ -115,7 +111,7 @@ export interface FlowFiles {
 
 /** The model as a .pb and its config (createQuantConfig, `batchNum`) in a new temp folder. */
 export async function writeFlowInputs(graph: Graph, batchNum: number): Promise<FlowFiles> {
-  const dir = tempDir();
+  const dir = tmpDir();
   const model = await writeModel(graph, dir);
   const config = path.join(dir, 'config.json');
   await createQuantConfig(config, await loadGraph(model), { batchNum });

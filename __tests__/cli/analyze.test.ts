@@ -5,16 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { main } from '../../src/cli/main';
 import { encodeNpy } from '../../src/data';
 import { feedsOf, twoBrokenLayersNet, writeModelAndRecord } from '../analysis/analysis-fixtures';
-import { capture } from './fakes';
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
-  const code = await main(argv, { stdout: io.stdout, stderr: io.stderr, isTTY: false });
-  return { code, out: io.out(), err: io.err() };
-}
+import { runMain as run } from './fakes';
 
 describe('amct-ts analyze', () => {
   const b = twoBrokenLayersNet();

@@ -10,9 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadEvaluatorModule } from '../../src/cli/evaluator-module';
 import type { AutoCalibrationCliOptions, CalibrationDeps } from '../../src/cli/deps';
-import { main } from '../../src/cli/main';
 import { AutoCalibrationError } from '../../src/errors';
-import { capture, fakeDeps } from './fakes';
+import { fakeDeps, runMain as run } from './fakes';
 
 let tmp: string;
 beforeEach(() => {
@@ -104,12 +103,6 @@ function autoDeps(fail?: Error) {
     },
   };
   return { deps: withAuto, log, seen };
-}
-
-async function run(argv: string[], deps: CalibrationDeps) {
-  const io = capture();
-  const code = await main(argv, { stdout: io.stdout, stderr: io.stderr, isTTY: false, deps: async () => deps });
-  return { code, out: io.out(), err: io.err() };
 }
 
 function argv(evaluator: string, extra: string[] = []): string[] {

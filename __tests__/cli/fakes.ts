@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PNG } from 'pngjs';
 import type { CalibrationDeps, Feed } from '../../src/cli/deps';
+import { main } from '../../src/cli/main';
 import { DataType, Graph, attr } from '../../src/ir';
 
 export interface FakeLog {
@@ -94,4 +95,11 @@ export function capture() {
     out: () => out.join(''),
     err: () => err.join(''),
   };
+}
+
+/** main() in-process, streams captured (not a TTY): exit code, stdout, stderr. `deps` stands in for the SDK (the real one when omitted). */
+export async function runMain(argv: string[], deps?: CalibrationDeps): Promise<{ code: number; out: string; err: string }> {
+  const io = capture();
+  const code = await main(argv, { stdout: io.stdout, stderr: io.stderr, isTTY: false, ...(deps ? { deps: async () => deps } : {}) });
+  return { code, out: io.out(), err: io.err() };
 }

@@ -2,9 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli/main';
 import { CalibrationError } from '../../src/errors';
-import { capture, fakeDeps, writePngs } from './fakes';
+import { fakeDeps, runMain, writePngs } from './fakes';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FACES = path.join(ROOT, 'node_modules', '@vladmandic', 'face-api', 'demo');
@@ -15,11 +14,7 @@ beforeEach(async () => {
 });
 afterEach(() => fs.promises.rm(tmp, { recursive: true }));
 
-async function run(argv: string[], deps = fakeDeps().deps) {
-  const io = capture();
-  const code = await main(argv, { stdout: io.stdout, stderr: io.stderr, isTTY: false, deps: async () => deps });
-  return { code, out: io.out(), err: io.err() };
-}
+const run = (argv: string[], deps = fakeDeps().deps) => runMain(argv, deps);
 
 function calibration(extra: string[] = [], dataDir = path.join(tmp, 'images')): string[] {
   return ['calibration', '--model', path.join(tmp, 'm.pb'), '--outputs', 'out:0', '--input_shape', 'input:1,4,4,3', '--data_dir', dataDir, '--save_path', path.join(tmp, 'out', 'q'), ...extra];

@@ -7,7 +7,7 @@
  * ts-jest runs src/ directly, so only this test notices a file the tarball lacks.
  * One pack and one install for the whole file.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

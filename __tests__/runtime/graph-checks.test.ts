@@ -8,6 +8,7 @@ import { SessionError } from '../../src/errors';
 import { attr, DataType, floatTensor, Graph } from '../../src/ir';
 import { Session } from '../../src/runtime';
 import { constant, matMulGraph, placeholder } from './tiny-graphs';
+import { rejectionOf } from '../helpers/errors';
 
 const F = attr.type(DataType.DT_FLOAT);
 
@@ -27,14 +28,8 @@ function bnGraph(sizes: number[][], channels = 3, viaIdentity = false): Graph {
   return g;
 }
 
-async function createError(g: Graph): Promise<SessionError> {
-  try {
-    (await Session.create(g, { backend: 'wasm' })).dispose();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SessionError);
-    return e as SessionError;
-  }
-  throw new Error('expected a SessionError');
+function createError(g: Graph): Promise<SessionError> {
+  return rejectionOf(Session.create(g, { backend: 'wasm' }).then((s) => s.dispose()), SessionError);
 }
 
 describe('FusedBatchNorm parameters are checked at Session.create', () => {

@@ -18,7 +18,7 @@ import { ModelSpec } from './models';
 import { batchOf, chunks } from './quantize';
 import type { AutoTarget, TaskResult } from './tasks';
 
-export function describeTarget(target: AutoTarget, sample: TaskResult[]): string {
+function describeTarget(target: AutoTarget, sample: TaskResult[]): string {
   const r = sample[target.index];
   return `${r.name} ${r.better === 'higher' ? '≥' : '≤'} ${target.threshold}${r.unit === 'px' || r.unit === 'years' ? ` ${r.unit}` : ''}`;
 }
@@ -32,10 +32,11 @@ async function runSession<T>(graph: amct.Graph, backend: amct.BackendName | unde
   }
 }
 
-/** An AMCT evaluator for one model: calibration on its crops, task metric vs float on the same crops. */
-export function taskEvaluator(spec: ModelSpec, target: AutoTarget, reference: Float32Array[], backend?: amct.BackendName): amct.AutoCalibrationEvaluator {
+/** An AMCT evaluator for one model: calibration on its calibration crops, task metric vs float (`reference`) on the held-out ones. */
+function taskEvaluator(spec: ModelSpec, target: AutoTarget, reference: Float32Array[], backend?: amct.BackendName): amct.AutoCalibrationEvaluator {
   const rows = spec.heldOut().length;
-  const higher = () => spec.task!({ f: reference, q: reference, rows })[target.index].better === 'higher';
+  // which way the target points: known from the metric itself, computed once
+  const higher = spec.task!({ f: reference, q: reference, rows })[target.index].better === 'higher';
   return {
     calibration: (graph) =>
       runSession(graph, backend, async (s) => {
@@ -46,7 +47,7 @@ export function taskEvaluator(spec: ModelSpec, target: AutoTarget, reference: Fl
         const q = await outputsOf(spec, s);
         return spec.task!({ f: reference, q, rows })[target.index].value;
       }),
-    metricEval: (original, current) => (higher() ? [current >= target.threshold, original - current] : [current <= target.threshold, current - original]),
+    metricEval: (original, current) => (higher ? [current >= target.threshold, original - current] : [current <= target.threshold, current - original]),
   };
 }
 

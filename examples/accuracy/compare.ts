@@ -18,10 +18,10 @@ export interface OutputAgreement {
   top1?: number;
 }
 
-/** Every output of `session` on every crop (default: the held-out ones), batch by batch, concatenated per output. */
-export async function outputsOf(spec: ModelSpec, session: amct.Session, crops = spec.heldOut()): Promise<Float32Array[]> {
+/** Every output of `session` on every held-out crop, batch by batch, concatenated per output. */
+export async function outputsOf(spec: ModelSpec, session: amct.Session): Promise<Float32Array[]> {
   const parts: Float32Array[][] = spec.outputs.map(() => []);
-  for (const part of chunks(crops, spec.maxBatch)) {
+  for (const part of chunks(spec.heldOut(), spec.maxBatch)) {
     const fetched = await session.run(spec.outputs, { [spec.input]: await batchOf(spec, part) });
     fetched.forEach((t, i) => parts[i].push(t.data as Float32Array));
   }

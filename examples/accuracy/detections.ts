@@ -14,7 +14,7 @@ export interface Detection {
   cls: number;
 }
 
-export function iou(a: Detection, b: Detection): number {
+function iou(a: Detection, b: Detection): number {
   const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
   const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
   if (w <= 0 || h <= 0) return 0;

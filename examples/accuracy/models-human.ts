@@ -20,11 +20,14 @@ import { handCalibrationCrops, handHeldOutCrops, personCalibrationCrops, personH
 import { Detection, nonMaxSuppression } from './detections';
 import type { ModelSpec } from './models';
 import { prunedModel } from './prune';
-import { detections, embeddings, landmarks, probabilities, row, scoreDelta, TaskInputs, TaskResult } from './tasks';
+import { detections, embeddings, landmarks, probabilities, row, scoreDelta } from './tasks';
+import type { LandmarkLayout, TaskInputs, TaskResult } from './tasks';
 
 const HUMAN_MODELS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'models');
-const human = (name: string) => () => path.join(HUMAN_MODELS, `${name}.json`);
-const unit = (img: Image) => normalize(img, { unitRange: true });
+/** ModelSpec.model of one of human's models/*.json. */
+export const human = (name: string) => (): string => path.join(HUMAN_MODELS, `${name}.json`);
+/** 0..255 → [0, 1], as human feeds most of its models. */
+export const unit = (img: Image): Image => normalize(img, { unitRange: true });
 const pixels = (img: Image) => img;
 
 /** human's age: the arg-max bin refined towards the larger neighbour (faceres.ts). */
@@ -101,7 +104,8 @@ function handtrackDetections(scores: Float32Array, boxes: Float32Array, rows: nu
   });
 }
 
-const xy = (scale: number) => ({ stride: 3, x: 0, y: 1, scale });
+/** x,y,z points, x and y first (human's mesh, iris and hand landmarks). */
+export const xy = (scale: number): LandmarkLayout => ({ stride: 3, x: 0, y: 1, scale });
 
 export const HUMAN_MORE_MODELS: ModelSpec[] = [
   {

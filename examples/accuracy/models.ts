@@ -12,10 +12,8 @@ import { Image, normalize, toChannels } from '../../src/data';
 import { writeNsfwjsModel } from '../mobilenet_v2/model';
 import { eyeCrops, faceCalibrationCrops, faceHeldOutCrops, sceneCalibrationCrops, sceneHeldOutCrops } from './crops';
 import type { Crop } from './photos';
-import { blazefaceDetections, HUMAN_MORE_MODELS } from './models-human';
+import { blazefaceDetections, human, HUMAN_MORE_MODELS, unit, xy } from './models-human';
 import { AutoTarget, detections, landmarks, probabilities, sigmoid, TaskMetric } from './tasks';
-
-const HUMAN_MODELS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'models');
 
 export interface ModelSpec {
   name: string;
@@ -49,12 +47,9 @@ export interface ModelSpec {
   inputs: string;
 }
 
-const unit = (img: Image) => normalize(img, { unitRange: true });
 /** human's emotion: rgb→gray with tf weights (0.2989, 0.587, 0.114), on [0, 1], then (g − 0.5)·2. */
 const emotionInput = (img: Image) => normalize(toChannels(img, 'RGB', 1), { unitRange: true, mean: [0.5], std: [0.5] });
 const minusOneToOne = (img: Image) => normalize(img, { mean: [127.5], std: [127.5] });
-
-const human = (name: string) => () => path.join(HUMAN_MODELS, `${name}.json`);
 
 export const MODELS: ModelSpec[] = [
   {
@@ -120,7 +115,7 @@ export const MODELS: ModelSpec[] = [
     calibration: () => eyeCrops(faceCalibrationCrops(16)),
     heldOut: () => eyeCrops(faceHeldOutCrops(12)),
     // 71 eye-contour points then 5 iris points, x,y,z in input pixels (human's iris.ts)
-    task: ({ f, q, rows }) => [landmarks('76 eye and iris points (64 px input)', f[0], q[0], rows, { stride: 3, x: 0, y: 1, scale: 1 })],
+    task: ({ f, q, rows }) => [landmarks('76 eye and iris points (64 px input)', f[0], q[0], rows, xy(1))],
     autoTarget: { index: 0, threshold: 0.25 },
     inputs: '32 eye crops of face-api faces · 24 eye crops of facematch faces, 64×64, x/255',
   },

@@ -24,8 +24,6 @@ import type { Variant } from './quantize';
 import { floatLayerList, outputTable, TableColumn, taskTable } from './table';
 
 const f4 = (x: number) => x.toFixed(4);
-/** --dmq-layers layer=α,...: names or unique suffixes, resolved per model. */
-let dmqLayerArgs: [string, number][] = [];
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function formatRow(r: AccuracyRow): string[] {
@@ -49,14 +47,14 @@ export function formatRow(r: AccuracyRow): string[] {
 }
 
 /** Full layer names from names or unique suffixes, checked against the model's layers. */
-async function resolveSkips(model: string, wanted: string[]): Promise<string[]> {
+async function resolveLayers(model: string, wanted: string[], flag: '--skip' | '--dmq-layers'): Promise<string[]> {
   if (wanted.length === 0) return [];
   const graph = await amct.loadGraph(model);
   amct.prepareGraph(graph, { doFusion: true });
   const layers = amct.findLayers(graph).map((l) => l.name);
   return wanted.map((w) => {
     const hits = layers.filter((l) => l === w || l.endsWith(`/${w}`));
-    if (hits.length !== 1) throw new Error(`--skip ${w}: ${hits.length} layers match (${hits.slice(0, 3).join(', ')})`);
+    if (hits.length !== 1) throw new Error(`${flag} ${w}: ${hits.length} layers match (${hits.slice(0, 3).join(', ')})`);
     return hits[0];
   });
 }
@@ -68,6 +66,8 @@ interface RunContext {
   diagnose: boolean | 'auto';
   worst: number;
   skips: string[];
+  /** --dmq-layers layer=α,...: names or unique suffixes, resolved per model. */
+  dmqLayers: [string, number][];
 }
 
 /**
@@ -84,9 +84,9 @@ export const CONFIGURATIONS: Record<string, { title: string; run(name: string, c
       const spec = modelSpec(name);
       fs.mkdirSync(outDir, { recursive: true });
       const model = await spec.model(outDir);
-      const skipLayers = await resolveSkips(model, ctx.skips);
-      const dmqNames = await resolveSkips(model, dmqLayerArgs.map(([l]) => l));
-      const dmqLayers = dmqLayerArgs.length ? Object.fromEntries(dmqNames.map((n, i) => [n, dmqLayerArgs[i][1]])) : undefined;
+      const skipLayers = await resolveLayers(model, ctx.skips, '--skip');
+      const dmqNames = await resolveLayers(model, ctx.dmqLayers.map(([l]) => l), '--dmq-layers');
+      const dmqLayers = ctx.dmqLayers.length ? Object.fromEntries(dmqNames.map((n, i) => [n, ctx.dmqLayers[i][1]])) : undefined;
       return evaluateModel(spec, { outDir, backend: ctx.backend, variant: { ...ctx.variant, skipLayers, dmqLayers }, diagnose: ctx.diagnose, worst: ctx.worst });
     },
   },
@@ -136,7 +136,6 @@ async function main(): Promise<void> {
   const variant: Variant = { actAlgo: values['act-algo'] === 'hfmg' ? 'hfmg' : 'ifmr' };
   if (values.percentile !== undefined) variant.percentile = Number(values.percentile);
   if (values.dmq !== undefined) variant.dmqBalancer = Number(values.dmq);
-  dmqLayerArgs = values['dmq-layers'] ? values['dmq-layers'].split(',').map((kv) => { const [l, a] = kv.split('='); return [l, Number(a)]; }) : [];
   const ctx: RunContext = {
     outRoot: path.resolve(values.out ?? path.join('out', 'accuracy')),
     backend: values.backend as amct.BackendName | undefined,
@@ -144,6 +143,10 @@ async function main(): Promise<void> {
     diagnose: values.diagnose ? true : values.worst === '0' ? false : 'auto', // --worst 0: no diagnosis
     worst: Number(values.worst ?? 5),
     skips: values.skip ? values.skip.split(',') : [],
+    dmqLayers: (values['dmq-layers']?.split(',') ?? []).map((kv) => {
+      const [l, a] = kv.split('=');
+      return [l, Number(a)];
+    }),
   };
   const columns: TableColumn[] = values.config!.split(',').map((key) => {
     if (!CONFIGURATIONS[key]) throw new Error(`--config ${key}: one of ${Object.keys(CONFIGURATIONS).join(', ')}`);

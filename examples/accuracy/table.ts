@@ -3,6 +3,7 @@
  * configuration (default flow, auto calibration, ...): adding a configuration (a DMQ
  * balancer row, say) is adding a column, nothing else changes.
  */
+import { COSINE_TARGET } from './evaluate';
 import type { AccuracyRow } from './evaluate';
 import type { TaskResult } from './tasks';
 
@@ -16,11 +17,11 @@ export interface TableColumn {
 const SHORT_PREFIX = /^(StatefulPartitionedCall\/)?(functional_1\/|model_1\/(model\/)?|center_net_mobile_net_v2fpn_feature_extractor\/model_1\/model\/)?/;
 
 /** Layer names without the Keras/TF wrapper prefixes, as the docs print them. */
-export function shortLayer(name: string): string {
+function shortLayer(name: string): string {
   return name.replace(SHORT_PREFIX, '');
 }
 
-export function formatValue(t: TaskResult): string {
+function formatValue(t: TaskResult): string {
   if (t.unit === 'px' || t.unit === 'years') return `${t.value.toFixed(2)} ${t.unit}`;
   if (t.unit === '|Δp|') return `\\|Δp\\| ${t.value.toFixed(4)}`; // escaped: a bare | ends a table cell
   if (t.unit === 'matched') return `${(100 * t.value).toFixed(1)} % matched`;
@@ -68,7 +69,9 @@ export function outputTable(models: string[], columns: TableColumn[]): string {
     first.outputs.forEach((o, i) => {
       const cells = columns.map((c) => {
         const out = c.rows.get(model)?.outputs[i];
-        return out ? `${out.meanCosine < 0.99 ? '**' : ''}${out.meanCosine.toFixed(4)}${out.meanCosine < 0.99 ? '**' : ''} / ${out.minCosine.toFixed(4)}` : '—';
+        if (!out) return '—';
+        const bold = out.meanCosine < COSINE_TARGET ? '**' : '';
+        return `${bold}${out.meanCosine.toFixed(4)}${bold} / ${out.minCosine.toFixed(4)}`;
       });
       lines.push(`| ${i === 0 ? model : ''} | \`${o.output}\` | ${cells.join(' | ')} |`);
     });

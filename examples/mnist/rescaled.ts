@@ -14,18 +14,13 @@
  */
 import { attr, attrTensor, DataType, floatTensor, Graph, toFloat32 } from '../../src';
 
-export interface Rescaling {
-  /** Gain per channel of pool3's 32 channels. */
-  gains: number[];
-}
-
 /** Default gains: channels 0, 8, 16, 24 ×500, the rest ×1. */
-export function defaultGains(channels = 32, every = 8, gain = 500): number[] {
+function defaultGains(channels = 32, every = 8, gain = 500): number[] {
   return Array.from({ length: channels }, (_, c) => (c % every === 0 ? gain : 1));
 }
 
-/** Edits `graph` (the MNIST CNN as loaded) in place. */
-export function rescaleMnist(graph: Graph, gains: number[] = defaultGains()): Rescaling {
+/** Edits `graph` (the MNIST CNN as loaded) in place; `gains`: one per channel of pool3's 32. */
+export function rescaleMnist(graph: Graph, gains: number[] = defaultGains()): void {
   const channels = gains.length;
   const k = graph.addConst('rescale/gains', floatTensor([channels], gains));
   const flatten = graph.getNode('flatten/Reshape');
@@ -40,5 +35,4 @@ export function rescaleMnist(graph: Graph, gains: number[] = defaultGains()): Re
   const nk = graph.addConst('fc1/kernel_rescaled', floatTensor([rows, cols], scaled));
   graph.replaceInput('fc1/MatMul', 1, nk.name);
   if (graph.dataConsumersOfNode(oldKernel.name).length === 0) graph.removeNode(oldKernel.name);
-  return { gains };
 }

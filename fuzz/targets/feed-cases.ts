@@ -4,11 +4,12 @@
  * thousand values): the target is about validation, not memory.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { int as below, pick } from '../rng';
 
 export type Rng = () => number;
 
-export const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
-const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+/** An integer in [lo, hi]. */
+const int = (rng: Rng, lo: number, hi: number) => lo + below(rng, hi - lo + 1);
 
 /** A placeholder the target can feed: its name, declared shape (-1 = any) and tfjs dtype. */
 export interface FeedSlot {

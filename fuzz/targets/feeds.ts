@@ -16,7 +16,8 @@ import { attr, DataType, floatTensor, Graph, int32Tensor } from '../../src/ir';
 import { BackendName, Session } from '../../src/runtime';
 import type { Feeds } from '../../src/runtime';
 import type { FuzzTarget } from '../target';
-import { feedName, FeedSlot, feedValue, pick, Rng } from './feed-cases';
+import { pick } from '../rng';
+import { feedName, FeedSlot, feedValue, Rng } from './feed-cases';
 
 const F = attr.type(DataType.DT_FLOAT);
 const I = attr.type(DataType.DT_INT32);

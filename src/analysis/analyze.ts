@@ -17,7 +17,7 @@ import type { BackendName, Feeds } from '../runtime';
 import { addChannelScale, addComparison, floatTail, mergeInt8 } from './compare-graph';
 import { readInputs } from './inputs';
 import { compareSensitivity, metricsFromSums } from './metrics';
-import type { ErrorMetrics, ErrorSums } from './metrics';
+import type { ErrorMetrics } from './metrics';
 import { checkReportFile, writeReport } from './report';
 import { checkBatches, runComparisons } from './run-batches';
 import type { ProgressCallback } from './run-batches';
@@ -179,7 +179,7 @@ export async function analyzeAccuracy(pbModel: string, outputs: string[], record
   const { graph: compared, probes } = addProbes(float, built.graph, plans, [...built.ownPlans].sort(byOrder), balanceView(built), int8Layers, outputs, built.outputHolders);
   const all = [...probes.isolated.values(), ...probes.cumulative.values(), ...probes.input.values(), ...probes.outputs];
   const sums = await runComparisons(compared, all, feeds, { backend: options.backend, onProgress: options.onProgress, label: fn });
-  const metrics = (node: string) => metricsFromSums(sums.get(node) as ErrorSums);
+  const metrics = (node: string) => metricsFromSums(sums.get(node)!);
 
   const layers = plans.map((p): LayerAccuracy => ({
     layer: p.layer.name,

@@ -44,7 +44,7 @@ export function checkBalancerOption(option: unknown): number | undefined {
   return alpha;
 }
 
-/** The config JSON (a copy) with dmq_balancer_param α on `layers`. */
+/** Sets dmq_balancer_param α on `layers` of `config` (the trial's own copy), in place. */
 export function configWithBalancer(config: Record<string, unknown>, layers: readonly string[], alpha: number): void {
   const c = config as Record<string, Record<string, unknown>>;
   for (const layer of layers) c[layer] = { ...c[layer], dmq_balancer_param: alpha };

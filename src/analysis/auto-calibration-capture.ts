@@ -6,15 +6,14 @@
  */
 import { attr } from '../ir';
 import type { Graph } from '../ir';
+import { isRequiredInput } from '../ir/placeholders';
 import { CAPTURE_FEED_ATTR, CAPTURE_ID_ATTR, FEED_CAPTURE_OP, FeedCapture } from '../runtime/kernels/feed-capture';
-
-const PLACEHOLDER_OPS = new Set(['Placeholder', 'PlaceholderV2']);
 
 /** Puts a capture node behind every read Placeholder of `graph`; keeps the first `batchNum` batches. */
 export function captureFeeds(graph: Graph, batchNum: number): FeedCapture {
   const capture = new FeedCapture(batchNum);
   for (const node of graph.nodes()) {
-    if (!PLACEHOLDER_OPS.has(node.op) || graph.consumersOf(node.name).length === 0) continue;
+    if (!isRequiredInput(node) || graph.consumersOf(node.name).length === 0) continue;
     graph.insertOnEdge(node.name, {
       name: graph.uniqueName(`${node.name}/amct_feed_capture`),
       op: FEED_CAPTURE_OP,

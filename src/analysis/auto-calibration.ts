@@ -16,10 +16,10 @@
  */
 import * as fs from 'fs';
 import { readConfigHeader } from '../api/config-header';
+import { checkOutputs as checkOutputNodes } from '../api/save-outputs';
 import { saveModel } from '../api';
 import { parseQuantConfig } from '../config';
-import { AutoCalibrationError, GraphError } from '../errors';
-import { parseTensorName } from '../ir';
+import { AutoCalibrationError } from '../errors';
 import { loadGraph, writeFileAtomic } from '../io';
 import { log } from '../log';
 import { findLayers, hasWeights, prepareGraph } from '../passes';
@@ -124,10 +124,7 @@ function checkOutputNames(outputs: unknown): string[] {
 /** Loads model and config once, validates both against each other, and fixes the output paths. */
 async function setUp(modelFile: string, outputs: string[], recordFile: string, configFile: string, saveDir: string): Promise<Setup> {
   const graph = await loadGraph(modelFile);
-  for (const o of outputs) {
-    const node = parseTensorName(o).node;
-    if (!graph.has(node)) throw new GraphError('NODE_NOT_FOUND', `output ${o} is not a node of ${modelFile}`, { node, file: modelFile, hint: 'outputs are tensor names of the model, e.g. "logits" or "logits:0"' });
-  }
+  checkOutputNodes('save_model', graph, outputs, modelFile);
   const { text, doFusion, skipFusionLayers } = await readConfigHeader(configFile);
   prepareGraph(graph, { doFusion, skipFusionLayers });
   const loaded = parseQuantConfig(text, findLayers(graph), configFile);

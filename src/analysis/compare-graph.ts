@@ -14,6 +14,7 @@ import { reciprocalFactors } from '../calib';
 import { assert } from '../errors';
 import { DataType, floatTensor, formatTensorName, Graph, parseTensorName, attr } from '../ir';
 import type { NodeDef } from '../ir';
+import { isGraphInput } from '../ir/placeholders';
 import { emitAscend } from '../passes';
 import type { LayerPlan } from '../passes';
 import { ERROR_SUMS_OP } from '../runtime';
@@ -73,10 +74,6 @@ export function addIsolatedCopies(graph: Graph, plans: readonly LayerPlan[], bal
   return out;
 }
 
-function isFeedPoint(node: NodeDef): boolean {
-  return node.op === 'Placeholder' || node.op === 'PlaceholderV2' || node.op === 'PlaceholderWithDefault';
-}
-
 /** A prefix no node of `graph` starts with. */
 function freePrefix(graph: Graph, base: string): string {
   let prefix = base;
@@ -96,7 +93,7 @@ export interface MergedGraph {
  */
 export function mergeInt8(float: Graph, int8: Graph): MergedGraph {
   const prefix = freePrefix(float, INT8_PREFIX);
-  const shared = new Set(int8.nodes().filter(isFeedPoint).map((n) => n.name));
+  const shared = new Set(int8.nodes().filter(isGraphInput).map((n) => n.name));
   for (const name of shared) assert(float.has(name), `placeholder ${name} is in the float graph`);
   const rename = (node: string) => (shared.has(node) ? node : `${prefix}/${node}`);
   const renameTensor = (t: string) => {

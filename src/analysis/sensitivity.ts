@@ -17,9 +17,6 @@ import type { ErrorMetrics } from './metrics';
 import { checkBatches, runComparisons } from './run-batches';
 import type { ProgressCallback } from './run-batches';
 
-export type { ErrorMetrics } from './metrics';
-export type { ProgressCallback } from './run-batches';
-
 export interface LayerSensitivity {
   /** The layer's node name: the user's node (an unfused tfjs op keeps its name), and the key of the config and record. */
   layer: string;

@@ -10,6 +10,7 @@
 import { ConfigError } from '../errors';
 import { attrShape, DataType, dtypeName, Graph } from '../ir';
 import type { NodeDef } from '../ir';
+import { INPUT_OPS } from '../ir/placeholders';
 import { findLayers, prepareGraph } from '../passes';
 import type { LayerKind } from '../passes/layer-types';
 
@@ -67,7 +68,6 @@ export interface ModelInspection {
   ops: Record<string, number>;
 }
 
-const INPUT_OPS = new Set(['Placeholder', 'PlaceholderV2', 'PlaceholderWithDefault']);
 /** Nodes that end a chain without being a result anyone fetches. */
 const NOT_OUTPUTS = new Set(['NoOp', 'Const', 'Assert', 'SaveV2', 'RestoreV2', ...INPUT_OPS]);
 const DTYPE_ATTRS = ['dtype', 'T', 'out_type', 'DstT', 'Tout'];

@@ -62,10 +62,6 @@ export class BalancedActivationAccumulator {
     return this.batches;
   }
 
-  get channelCount(): number {
-    return this.channels.length;
-  }
-
   /** max|x_c| over every batch so far. */
   channelMax(): Float64Array {
     return this.absMax.slice();

@@ -10,15 +10,13 @@ import type { AccuracyReport, LayerAccuracy } from '../analysis';
 import type { AnalyzeOptions } from '../analysis';
 import { formatCosine, formatDb, formatRelL2 } from '../analysis/report-format';
 import { CalibrationError } from '../errors';
-import { parseTensorName } from '../ir';
 import type { Graph } from '../ir';
 import type { CliIO } from './calibrate';
 import type { Feed } from './deps';
-import { batchStream, checkAgainstGraph, prepareInput, toFeed } from './inputs';
+import { checkAgainstGraph, checkOutputs, feedBatches, prepareInput } from './inputs';
 import type { PreparedInput } from './inputs';
 import type { AnalyzeCliOptions } from './analyze-options';
 import { ProgressBar } from './progress';
-import { UsageError } from './usage-error';
 
 /** Rows of the printed table. */
 export const WORST_PRINTED = 10;
@@ -38,10 +36,7 @@ export async function runAnalyze(options: AnalyzeCliOptions, deps: AnalyzeDeps, 
   const inputs: PreparedInput[] = [];
   for (const spec of options.inputs) inputs.push(await prepareInput(spec, options));
   const graph = await deps.loadGraph(options.model);
-  for (const o of options.outputs) {
-    const node = parseTensorName(o).node;
-    if (!graph.has(node)) throw new UsageError(`output "${o}" in --outputs is not a node of the model`, { node, hint: 'give output tensors as "node:index", e.g. "Reshape_1:0"' }, 'NODE_NOT_FOUND');
-  }
+  checkOutputs(graph, options.outputs);
   checkAgainstGraph(graph, inputs);
   const batches = await readBatches(inputs, options.batchNum);
   await fs.promises.mkdir(path.dirname(path.resolve(options.report)), { recursive: true });
@@ -61,27 +56,16 @@ export async function runAnalyze(options: AnalyzeCliOptions, deps: AnalyzeDeps, 
 }
 
 async function readBatches(inputs: PreparedInput[], batchNum: number): Promise<Record<string, Feed>[]> {
-  const streams = inputs.map(batchStream);
   const batches: Record<string, Feed>[] = [];
-  try {
-    for (let b = 0; b < batchNum; b++) {
-      const feeds: Record<string, Feed> = {};
-      for (const [k, input] of inputs.entries()) {
-        const next = await streams[k].next();
-        if (next.done) {
-          throw new CalibrationError('CALIBRATION_INCOMPLETE', `data for input "${input.spec.name}" holds ${b * input.batchSize} samples, but ${batchNum} batches of ${input.batchSize} need ${batchNum * input.batchSize}`, {
-            file: input.spec.dataDir,
-            hint: 'add files, or lower --batch_num or --batch_size',
-          });
-        }
-        feeds[input.spec.name] = toFeed(next.value, input.feedDtype);
-      }
-      batches.push(feeds);
-    }
-    return batches;
-  } finally {
-    await Promise.all(streams.map((s) => s.return(undefined)));
-  }
+  for await (const feeds of feedBatches(inputs, batchNum, tooFewSamples)) batches.push(feeds);
+  return batches;
+}
+
+function tooFewSamples(input: PreparedInput, have: number, need: number): CalibrationError {
+  return new CalibrationError('CALIBRATION_INCOMPLETE', `data for input "${input.spec.name}" holds ${have} samples, but ${need / input.batchSize} batches of ${input.batchSize} need ${need}`, {
+    file: input.spec.dataDir,
+    hint: 'add files, or lower --batch_num or --batch_size',
+  });
 }
 
 function row(cells: string[], widths: number[]): string {

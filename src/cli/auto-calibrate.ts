@@ -8,17 +8,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseTensorName } from '../ir';
-import type { Graph } from '../ir';
+import { assert } from '../errors';
 import type { CliIO } from './calibrate';
 import type { AutoCalibrationSummary, AutoCalibrationTrialInfo, CalibrationDeps } from './deps';
 import { loadEvaluatorModule } from './evaluator-module';
+import { checkOutputs } from './inputs';
 import type { CalibrationOptions } from './options';
-import { UsageError } from './usage-error';
 
 export async function runAutoCalibration(options: CalibrationOptions, deps: CalibrationDeps, io: CliIO): Promise<AutoCalibrationSummary> {
   const run = deps.accuracyBasedAutoCalibration;
-  if (!run) throw new Error('this build of amct-ts does not provide accuracyBasedAutoCalibration');
+  assert(run, 'the calibration deps provide accuracyBasedAutoCalibration'); // the real ones always do
   const evaluator = await loadEvaluatorModule(options.evaluator!);
   const configFile = `${options.savePath}_config.json`;
   const recordFile = `${options.savePath}_record.txt`;
@@ -35,13 +34,6 @@ export async function runAutoCalibration(options: CalibrationOptions, deps: Cali
   });
   io.stdout.write(formatAutoSummary(result, configFile));
   return result;
-}
-
-function checkOutputs(graph: Graph, outputs: string[]): void {
-  for (const o of outputs) {
-    const node = parseTensorName(o).node;
-    if (!graph.has(node)) throw new UsageError(`output "${o}" in --outputs is not a node of the model`, { node, hint: 'give output tensors as "node:index", e.g. "Reshape_1:0"' }, 'NODE_NOT_FOUND');
-  }
 }
 
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(6));

@@ -12,12 +12,11 @@ import * as path from 'path';
 import { readConfigDefinition } from '../config';
 import { CalibrationError } from '../errors';
 import { MARKER_SUFFIX } from '../record/calibration-mark';
-import { Graph, parseTensorName } from '../ir';
-import { CalibrationDeps, Feed, SessionLike, disposeResult } from './deps';
-import { PreparedInput, batchStream, checkAgainstGraph, countSamples, prepareInput, toFeed } from './inputs';
+import type { Graph } from '../ir';
+import { CalibrationDeps, SessionLike, disposeResult } from './deps';
+import { PreparedInput, checkAgainstGraph, checkOutputs, countSamples, feedBatches, prepareInput } from './inputs';
 import type { CalibrationOptions } from './options';
 import { ProgressBar, TextSink } from './progress';
-import { UsageError } from './usage-error';
 
 export interface CliIO {
   stdout: TextSink;
@@ -92,13 +91,6 @@ async function calibrateAndSave(options: CalibrationOptions, deps: CalibrationDe
   return summary;
 }
 
-function checkOutputs(graph: Graph, outputs: string[]): void {
-  for (const o of outputs) {
-    const node = parseTensorName(o).node;
-    if (!graph.has(node)) throw new UsageError(`output "${o}" in --outputs is not a node of the model`, { node, hint: 'give output tensors as "node:index", e.g. "Reshape_1:0"' }, 'NODE_NOT_FOUND');
-  }
-}
-
 type ConfigJson = Record<string, unknown> | undefined;
 
 /** The written config is JSON whose layout SPEC §3 fixes; reading it back avoids guessing what a .cfg said. */
@@ -154,12 +146,12 @@ async function trackCreatedFiles(savePath: string): Promise<{ removeNew(): void 
   };
 }
 
-/** Fails before calibrating when the folders visibly hold too few samples (.npy counts are only known when read). */
+/** Fails before calibrating when the folders hold too few samples (counted without decoding: see countSamples). */
 async function checkEnoughData(inputs: PreparedInput[], batchNum: number): Promise<void> {
   for (const input of inputs) {
     const have = await countSamples(input);
     const need = batchNum * input.batchSize;
-    if (have !== undefined && have < need) throw notEnoughData(input, have, need);
+    if (have < need) throw notEnoughData(input, have, need);
   }
 }
 
@@ -171,22 +163,15 @@ function notEnoughData(input: PreparedInput, have: number, need: number): Calibr
 }
 
 async function calibrate(session: SessionLike, inputs: PreparedInput[], outputs: string[], batchNum: number, io: CliIO): Promise<void> {
-  const streams = inputs.map(batchStream);
   const bar = new ProgressBar(batchNum, io.stderr, { tty: io.isTTY, label: 'calibration' });
   try {
-    for (let b = 0; b < batchNum; b++) {
-      const feeds: Record<string, Feed> = {};
-      for (const [k, input] of inputs.entries()) {
-        const next = await streams[k].next();
-        if (next.done) throw notEnoughData(input, b * input.batchSize, batchNum * input.batchSize);
-        feeds[input.spec.name] = toFeed(next.value, input.feedDtype);
-      }
+    let done = 0;
+    for await (const feeds of feedBatches(inputs, batchNum, notEnoughData)) {
       disposeResult(await session.run(outputs, feeds));
-      bar.update(b + 1);
+      bar.update(++done);
     }
   } finally {
     bar.finish();
-    await Promise.all(streams.map((s) => s.return(undefined)));
   }
 }
 

@@ -9,10 +9,10 @@ import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import { EVALUATOR_METHODS } from '../analysis/auto-calibration-evaluator';
 import { AutoCalibrationError, describe } from '../errors';
 import { UsageError } from './usage-error';
 
-const METHODS = ['calibration', 'evaluate', 'metricEval'];
 const EXPORT_HINT = 'export the evaluator object: module.exports = { calibration, evaluate, metricEval } (CommonJS), or export default { ... } / export const evaluator = { ... } (ESM)';
 
 type Loaded = Record<string, unknown>;
@@ -33,7 +33,7 @@ async function loadModule(file: string): Promise<Loaded> {
 }
 
 function hasMethods(x: unknown): boolean {
-  return x !== null && (typeof x === 'object' || typeof x === 'function') && METHODS.every((m) => typeof (x as Loaded)[m] === 'function');
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && EVALUATOR_METHODS.every((m) => typeof (x as Loaded)[m] === 'function');
 }
 
 /** A class whose instances have the methods (checked on its prototype chain). */

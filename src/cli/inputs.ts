@@ -8,6 +8,7 @@ import {
 } from '../data';
 import { FileFormatError } from '../errors';
 import { DataType, Graph, attrShape, attrType, parseTensorName } from '../ir';
+import { isGraphInput } from '../ir/placeholders';
 import type { Feed } from './deps';
 import type { CalibrationOptions, InputSpec } from './options';
 import { UsageError } from './usage-error';
@@ -80,15 +81,21 @@ export async function prepareInput(spec: InputSpec, options: InputReading): Prom
 const FLOAT_TYPES = [DataType.DT_FLOAT, DataType.DT_HALF, DataType.DT_DOUBLE, DataType.DT_BFLOAT16];
 const INT_TYPES = [DataType.DT_INT32, DataType.DT_INT64, DataType.DT_UINT8, DataType.DT_INT8, DataType.DT_INT16, DataType.DT_UINT16, DataType.DT_BOOL];
 
+/** Every --outputs name must be a node of the model. */
+export function checkOutputs(graph: Graph, outputs: string[]): void {
+  for (const o of outputs) {
+    const node = parseTensorName(o).node;
+    if (!graph.has(node)) throw new UsageError(`output "${o}" in --outputs is not a node of the model`, { node, hint: 'give output tensors as "node:index", e.g. "Reshape_1:0"' }, 'NODE_NOT_FOUND');
+  }
+}
+
 /**
  * Every input must name a node; a placeholder's dtype picks the feed type and its static
  * shape must agree. The Session checks feeds too, but only after quantizeModel; checking
  * here fails fast and as a command-line error (exit 2).
  */
-const PLACEHOLDER_OPS = ['Placeholder', 'PlaceholderV2', 'PlaceholderWithDefault'];
-
 export function checkAgainstGraph(graph: Graph, inputs: PreparedInput[]): void {
-  const placeholders = graph.nodes().filter((n) => PLACEHOLDER_OPS.includes(n.op)).map((n) => n.name);
+  const placeholders = graph.nodes().filter(isGraphInput).map((n) => n.name);
   for (const input of inputs) {
     const nodeName = parseTensorName(input.spec.name).node;
     const node = graph.node(nodeName);
@@ -98,7 +105,7 @@ export function checkAgainstGraph(graph: Graph, inputs: PreparedInput[]): void {
         hint: placeholders.length > 0 ? `the model's placeholders are: ${placeholders.join(', ')}` : 'check the node name in the model',
       }, 'NODE_NOT_FOUND');
     }
-    if (!PLACEHOLDER_OPS.includes(node.op)) continue;
+    if (!isGraphInput(node)) continue;
     const dtype = attrType(node, 'dtype', DataType.DT_FLOAT);
     if (INT_TYPES.includes(dtype)) input.feedDtype = 'int32';
     else if (!FLOAT_TYPES.includes(dtype)) throw new UsageError(`input "${input.spec.name}" has a dtype the CLI cannot feed (${DataType[dtype] ?? dtype})`, { node: nodeName }, 'FEED_DTYPE_MISMATCH');
@@ -144,11 +151,32 @@ export async function countSamples(input: PreparedInput): Promise<number> {
   return total;
 }
 
-export function batchStream(input: PreparedInput): AsyncGenerator<Batch> {
+function batchStream(input: PreparedInput): AsyncGenerator<Batch> {
   return makeBatches(input.files, input.batchSize, input.loader);
 }
 
-export function toFeed(batch: Batch, dtype: 'float32' | 'int32'): Feed {
+/**
+ * `batchNum` feed maps, one batch of every input each, read lazily in file-name order.
+ * `tooFew(input, have, need)` is the error when an input's files run out first.
+ */
+export async function* feedBatches(inputs: readonly PreparedInput[], batchNum: number, tooFew: (input: PreparedInput, have: number, need: number) => Error): AsyncGenerator<Record<string, Feed>> {
+  const streams = inputs.map(batchStream);
+  try {
+    for (let b = 0; b < batchNum; b++) {
+      const feeds: Record<string, Feed> = {};
+      for (const [k, input] of inputs.entries()) {
+        const next = await streams[k].next();
+        if (next.done) throw tooFew(input, b * input.batchSize, batchNum * input.batchSize);
+        feeds[input.spec.name] = toFeed(next.value, input.feedDtype);
+      }
+      yield feeds;
+    }
+  } finally {
+    await Promise.all(streams.map((s) => s.return(undefined)));
+  }
+}
+
+function toFeed(batch: Batch, dtype: 'float32' | 'int32'): Feed {
   if (dtype === 'float32') return { data: batch.data, shape: batch.shape };
   return { data: Int32Array.from(batch.data, (v) => Math.round(v)), shape: batch.shape };
 }

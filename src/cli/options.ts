@@ -5,6 +5,7 @@
  * Multi-input values are separated by ';' as in AMCT: --input_shape "a:1,224,224,3;b:1,10".
  */
 import { parseArgs } from 'util';
+import { STRATEGIES } from '../analysis/auto-calibration-search';
 import { BIN_DTYPES, BinDtype, ChannelOrder, isBinDtype } from '../data';
 import { UsageError } from './usage-error';
 
@@ -105,7 +106,6 @@ export function parseCalibrationArgs(argv: string[]): CalibrationOptions | undef
   };
 }
 
-const STRATEGIES = ['BinarySearch', 'Sequential', 'BinarySearchRefine'];
 /** Options that feed calibration data: the evaluator's calibration() does that itself. */
 const DATA_OPTIONS = ['input_shape', 'data_dir', 'data_types', 'data_type', 'batch_size', 'resize', 'center_crop', 'flip', 'channel_order', 'mean', 'std', 'unit_range'] as const;
 
@@ -122,7 +122,7 @@ function checkEvaluatorOptions(values: Values): void {
       hint: 'drop the data options, or drop --evaluator to calibrate on --data_dir',
     });
   }
-  if (values.strategy !== undefined && !STRATEGIES.includes(values.strategy)) {
+  if (values.strategy !== undefined && !(STRATEGIES as readonly string[]).includes(values.strategy)) {
     throw new UsageError(`unknown --strategy "${values.strategy}"`, { hint: `use ${STRATEGIES.join(', ')} (default BinarySearch)` });
   }
 }

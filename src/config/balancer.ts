@@ -3,16 +3,16 @@
  * migration strength α is a number in [0.2, 0.8], and only layers with weights can move
  * range into their weights.
  */
+import { MIGRATION_STRENGTH_RANGE } from '../calib/balance';
 import type { LayerCandidate } from '../passes/layer-types';
 import { hasWeights } from './ops';
 
-export const MIGRATION_STRENGTH_MIN = 0.2;
-export const MIGRATION_STRENGTH_MAX = 0.8;
+const [MIN, MAX] = MIGRATION_STRENGTH_RANGE;
 
 /** What is wrong with α, in words, or undefined when it is fine. */
 export function migrationStrengthViolation(alpha: unknown): string | undefined {
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) return `must be a number in [0.2, 0.8], got ${JSON.stringify(alpha)}`;
-  if (alpha < MIGRATION_STRENGTH_MIN || alpha > MIGRATION_STRENGTH_MAX) return `must be in [0.2, 0.8], got ${alpha}`;
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) return `must be a number in [${MIN}, ${MAX}], got ${JSON.stringify(alpha)}`;
+  if (alpha < MIN || alpha > MAX) return `must be in [${MIN}, ${MAX}], got ${alpha}`;
   return undefined;
 }
 

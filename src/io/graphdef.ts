@@ -114,7 +114,7 @@ export function encodeGraphDef(graph: Graph): Uint8Array {
     return encodeMessage('GraphDef', message, sizeHint(nodes, graph.meta));
   } catch (e) {
     // protobufjs fails on a value of the wrong shape (read from a hostile model.json); name the node.
-    const bad = message.node?.find((n) => !encodes('NodeDef', n));
+    const bad = unencodableNode(message);
     throw new FileFormatError('PROTOBUF_MALFORMED', `cannot encode ${bad ? `node ${bad.name}` : 'the graph'}: ${(e as Error).message}`, {
       node: bad?.name,
       hint: 'an attribute holds a value of the wrong type (the model.json it came from is malformed); re-convert the model',
@@ -123,13 +123,20 @@ export function encodeGraphDef(graph: Graph): Uint8Array {
   }
 }
 
-function encodes(type: string, message: object): boolean {
-  try {
-    encodeMessage(type, message);
-    return true;
-  } catch {
-    return false;
+/**
+ * The first node protobufjs cannot encode (a value of the wrong type, as fromObject lets
+ * through from a malformed model.json), with protobufjs's reason; undefined when all encode.
+ * Error path only: it encodes node by node.
+ */
+export function unencodableNode(message: PbGraphDef): { name?: string; why: string } | undefined {
+  for (const node of message.node ?? []) {
+    try {
+      encodeMessage('NodeDef', node);
+    } catch (e) {
+      return { name: node.name, why: (e as Error).message };
+    }
   }
+  return undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { FileFormatError } from '../errors';
 import type { ErrorContext } from '../errors';
 import { DataType, Graph } from '../ir';
 import type { GraphMeta, NodeDef } from '../ir';
-import { graphFromMessage, graphToMessage } from './graphdef';
+import { graphFromMessage, graphToMessage, unencodableNode } from './graphdef';
 import type { PbGraphDef } from './pb';
 import { JSON_OPTIONS, libraryBytesToJson, libraryJsonToBytes, messageType } from './schema';
 
@@ -86,19 +86,14 @@ export function topologyToGraph(topology: Record<string, unknown>, weightNodes: 
  * when the graph is saved. The topology holds no weights, so this encode is cheap.
  */
 function checkEncodes(message: PbGraphDef, ctx: ErrorContext): void {
-  const fails = (type: string, m: object): string | undefined => {
-    try {
-      messageType(type).encode(m).finish();
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
-  if (fails('GraphDef', message) === undefined) return;
-  for (const node of message.node ?? []) {
-    const why = fails('NodeDef', node);
-    if (why !== undefined) throw malformed(`node ${node.name} has an attribute value of the wrong type (${why})`, { ...ctx, node: node.name });
+  try {
+    messageType('GraphDef').encode(message).finish();
+    return;
+  } catch {
+    // found node by node below
   }
+  const bad = unencodableNode(message);
+  if (bad) throw malformed(`node ${bad.name} has an attribute value of the wrong type (${bad.why})`, { ...ctx, node: bad.name });
   throw malformed('modelTopology holds a value of the wrong type outside its nodes', ctx);
 }
 

@@ -68,18 +68,12 @@ function parseEntries(text: string, file?: string): RawRecordEntry[] {
   return entries;
 }
 
-function channelsByLayer(options: ReadRecordOptions): Map<string, { outputChannels?: number; inputChannels?: number }> {
-  const channels = new Map<string, { outputChannels?: number; inputChannels?: number }>();
-  for (const layer of options.layers ?? []) channels.set(layer.name, { outputChannels: layer.outputChannels, inputChannels: layer.inputChannels });
-  return channels;
-}
-
 /** Parses record text; `file` only labels errors. */
 export function parseRecord(text: string, file?: string, options: ReadRecordOptions = {}): RecordMap {
   const entries = parseEntries(text, file);
   let lines: Map<string, number> | undefined; // computed only when an error needs a line
   const lineOf = (path: string) => (lines ??= fieldLines(text)).get(path);
-  const channels = channelsByLayer(options);
+  const layers = new Map(Array.from(options.layers ?? [], (l) => [l.name, l]));
   const records = new RecordMap();
   records.file = file;
   const firstIndex = new Map<string, number>();
@@ -99,8 +93,8 @@ export function parseRecord(text: string, file?: string, options: ReadRecordOpti
     const record = toLayerRecord(entry.value);
     checkLayerRecord(key, record, {
       file,
-      outputChannels: channels.get(key)?.outputChannels,
-      inputChannels: channels.get(key)?.inputChannels,
+      outputChannels: layers.get(key)?.outputChannels,
+      inputChannels: layers.get(key)?.inputChannels,
       line: (field, j) => lineOf(`record[${i}].value[0].${field}[${j}]`) ?? lineOf(`record[${i}].key[0]`),
     });
     records.set(key, record);

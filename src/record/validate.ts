@@ -3,6 +3,7 @@
  * the reader would refuse is never written). Each failure names the layer, the field,
  * and the line when the record came from a file.
  */
+import { BALANCE_FACTOR_MAX, BALANCE_FACTOR_MIN } from '../calib/balance';
 import { RecordError } from '../errors';
 import { LayerRecord } from './types';
 
@@ -57,14 +58,13 @@ function checkCounts(key: string, r: LayerRecord, ctx: CheckContext): void {
   }
 }
 
-const FLT_EPSILON = 2 ** -23;
 const BALANCE_HINT = 'tensor_balance_factor holds one factor s_c in [FLT_EPSILON, 1/FLT_EPSILON] per input channel of the layer; calibrate again or fix the values';
 
 /** tensor_balance_factor (SPEC §10): finite, in [FLT_EPSILON, 1/FLT_EPSILON], one per input channel. */
 function checkBalanceFactors(key: string, r: LayerRecord, ctx: CheckContext): void {
   const s = r.tensorBalanceFactor ?? [];
   s.forEach((v, j) => {
-    if (!(Number.isFinite(v) && v >= Math.fround(FLT_EPSILON) && v <= Math.fround(1 / FLT_EPSILON))) {
+    if (!(Number.isFinite(v) && v >= BALANCE_FACTOR_MIN && v <= BALANCE_FACTOR_MAX)) {
       fail(key, 'tensor_balance_factor', j, `tensor_balance_factor #${j + 1} of layer ${key} must be a finite number in [FLT_EPSILON, 1/FLT_EPSILON], got ${v}`, ctx, BALANCE_HINT);
     }
   });

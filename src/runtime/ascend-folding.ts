@@ -13,15 +13,14 @@
  * fresh filter tensor per run made it repack every weight on every run (measured on
  * nsfwjs: Conv2D 43.6 ms → 31 ms per run, see bench/README.md).
  */
-import { attr, attrTensor, attrType, DataType, makeTensor, parseTensorName } from '../ir';
+import { attr, attrTensor, attrType, DataType, makeTensor } from '../ir';
 import type { Graph, NodeDef, TensorValue } from '../ir';
+import { constBehind } from './graph-checks';
 
-/** The Const behind a tensor name (through Identity nodes), or undefined. */
-function constBehind(graph: Graph, tensor: string): TensorValue | undefined {
-  let node: NodeDef | undefined = graph.node(parseTensorName(tensor).node);
-  while (node?.op === 'Identity' && node.inputs.length === 1) node = graph.node(parseTensorName(node.inputs[0]).node);
-  if (node?.op !== 'Const' || node.attr.value?.kind !== 'tensor') return undefined;
-  return attrTensor(node);
+/** The value of the Const behind a tensor name (through Identity nodes), or undefined. */
+function constValueBehind(graph: Graph, tensor: string): TensorValue | undefined {
+  const node = constBehind(graph, tensor);
+  return node?.attr.value?.kind === 'tensor' ? attrTensor(node) : undefined;
 }
 
 function isIntegerData(t: TensorValue): boolean {
@@ -44,7 +43,7 @@ function broadcastStrides(dims: readonly number[], target: readonly number[]): n
 }
 
 /** W − offset_w with numpy broadcasting of the offset (one value or one per channel). */
-export function weightMinusOffset(w: TensorValue, offset: TensorValue): Float32Array | undefined {
+function weightMinusOffset(w: TensorValue, offset: TensorValue): Float32Array | undefined {
   const out = new Float32Array(w.data.length);
   const wd = w.data as ArrayLike<number>;
   const od = offset.data as ArrayLike<number>;
@@ -74,8 +73,8 @@ function floatConst(graph: Graph, name: string, dims: number[], values: Float32A
 }
 
 function foldWeightQuant(graph: Graph, node: NodeDef): boolean {
-  const w = constBehind(graph, node.inputs[0] ?? '');
-  const offset = constBehind(graph, node.inputs[1] ?? '');
+  const w = constValueBehind(graph, node.inputs[0] ?? '');
+  const offset = constValueBehind(graph, node.inputs[1] ?? '');
   if (!w || !offset || !isIntegerData(w) || !isIntegerData(offset)) return false;
   const values = weightMinusOffset(w, offset);
   if (!values) return false;
@@ -85,7 +84,7 @@ function foldWeightQuant(graph: Graph, node: NodeDef): boolean {
 
 function foldCast(graph: Graph, node: NodeDef): boolean {
   if (node.inputs.length !== 1 || attrType(node, 'DstT', DataType.DT_INVALID) !== DataType.DT_FLOAT) return false;
-  const value = constBehind(graph, node.inputs[0]);
+  const value = constValueBehind(graph, node.inputs[0]);
   if (!value || value.dtype !== DataType.DT_INT32) return false;
   floatConst(graph, node.name, [...value.shape.dims], Float32Array.from(value.data as Int32Array));
   return true;

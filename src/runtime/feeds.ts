@@ -3,8 +3,9 @@
  * wrong feed is a SessionError naming the placeholder, not a tfjs assertion.
  */
 import { SessionError } from '../errors';
-import { attrShape, attrType, DataType, dtypeName, numElements, parseTensorName } from '../ir';
+import { attrShape, attrType, DataType, dtypeName, parseTensorName } from '../ir';
 import type { Graph, NodeDef } from '../ir';
+import { isGraphInput, isRequiredInput } from '../ir/placeholders';
 import { checkRawFeed } from './feed-values';
 import { knownOutputCount } from './output-counts';
 import { tf } from './tfjs';
@@ -20,18 +21,13 @@ export type Feeds = Record<string, FeedValue>;
 export interface PreparedFeeds {
   /** Canonical tensor name → tensor, as tfjs's execute takes them. */
   tensors: Record<string, tf.Tensor>;
-  /** Tensors made here from raw data; the session disposes them after the run. */
-  created: tf.Tensor[];
   /** Node names fed, where traversal for missing placeholders stops. */
   fedNodes: Set<string>;
 }
 
-export function isPlaceholder(node: NodeDef): boolean {
-  return node.op === 'Placeholder' || node.op === 'PlaceholderV2';
-}
 
 export function placeholderNames(graph: Graph): string[] {
-  return graph.nodes().filter((n) => isPlaceholder(n) || n.op === 'PlaceholderWithDefault').map((n) => n.name);
+  return graph.nodes().filter((n) => isGraphInput(n)).map((n) => n.name);
 }
 
 /** The tfjs dtype a TF dtype runs as (after const translation, see const-translation.ts). */
@@ -61,12 +57,14 @@ function feedError(code: 'FEED_UNKNOWN' | 'FEED_SHAPE_MISMATCH' | 'FEED_DTYPE_MI
 function feedNode(graph: Graph, name: string): NodeDef {
   const ref = parseTensorName(name);
   const node = graph.node(ref.node);
-  const known = placeholderNames(graph);
-  const listed = known.length > 0 ? `the graph's placeholders are: ${known.join(', ')}` : 'the graph has no placeholders';
-  if (!node) throw feedError('FEED_UNKNOWN', `feed "${name}" names no tensor of the graph`, name, listed);
+  if (!node) {
+    const known = placeholderNames(graph);
+    throw feedError('FEED_UNKNOWN', `feed "${name}" names no tensor of the graph`, name,
+      known.length > 0 ? `the graph's placeholders are: ${known.join(', ')}` : 'the graph has no placeholders');
+  }
   const outputs = knownOutputCount(node);
   if (outputs !== undefined && ref.index >= outputs) {
-    const what = isPlaceholder(node) || node.op === 'PlaceholderWithDefault' ? 'placeholder' : `${node.op} node`;
+    const what = isGraphInput(node) ? 'placeholder' : `${node.op} node`;
     throw feedError('FEED_UNKNOWN', `feed "${name}" names output ${ref.index} of ${what} ${node.name}, which has only output 0`, node.name,
       `feed "${node.name}" (or "${node.name}:0")`);
   }
@@ -79,7 +77,7 @@ function expectedDtype(node: NodeDef): tf.DataType | undefined {
 }
 
 function checkShape(node: NodeDef, feedName: string, shape: readonly number[]): void {
-  const declared = isPlaceholder(node) || node.op === 'PlaceholderWithDefault' ? attrShape(node, 'shape') : undefined;
+  const declared = isGraphInput(node) ? attrShape(node, 'shape') : undefined;
   if (!declared || declared.unknownRank) return;
   const dims = declared.dims;
   const fits = dims.length === shape.length && dims.every((d, i) => d < 0 || d === shape[i]);
@@ -134,34 +132,33 @@ export function checkFeeds(graph: Graph, feeds: Feeds): CheckedFeed[] {
     }
     const raw = checkRawFeed(node, name, value, expectedDtype(node));
     checkShape(node, name, raw.shape);
-    if (raw.dtype !== undefined) checkDtype(node, name, raw.dtype);
+    checkDtype(node, name, raw.dtype);
     return { name, key, node, ...raw };
   });
 }
 
-/** Makes tfjs tensors of the raw feeds; on failure frees the ones made. */
+/**
+ * Makes tfjs tensors of the raw feeds; on failure frees the ones made. Call it inside the
+ * run's scope (run-scope.ts): the scope frees the tensors made here when the run ends.
+ */
 export function makeFeedTensors(checked: CheckedFeed[]): PreparedFeeds {
-  const prepared: PreparedFeeds = { tensors: {}, created: [], fedNodes: new Set() };
+  const prepared: PreparedFeeds = { tensors: {}, fedNodes: new Set() };
+  const created: tf.Tensor[] = [];
   try {
     for (const f of checked) {
       let t = f.tensor;
       if (!t) {
         t = tf.tensor(f.values!, [...f.shape], f.dtype);
-        prepared.created.push(t);
+        created.push(t);
       }
       prepared.tensors[f.key] = t;
       prepared.fedNodes.add(f.node.name);
     }
   } catch (e) {
-    tf.dispose(prepared.created);
+    tf.dispose(created);
     throw e;
   }
   return prepared;
-}
-
-/** Validates every feed and makes tfjs tensors of the raw ones. */
-export function prepareFeeds(graph: Graph, feeds: Feeds): PreparedFeeds {
-  return makeFeedTensors(checkFeeds(graph, feeds));
 }
 
 /**
@@ -177,7 +174,7 @@ export function checkFeedsCover(graph: Graph, fetchNodes: string[], fedNodes: Se
     if (seen.has(name) || fedNodes.has(name)) continue;
     seen.add(name);
     const node = graph.getNode(name);
-    if (isPlaceholder(node)) missing.push(name);
+    if (isRequiredInput(node)) missing.push(name);
     for (const input of node.inputs) stack.push(parseTensorName(input).node);
     stack.push(...node.controlInputs);
   }

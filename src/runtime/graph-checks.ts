@@ -14,7 +14,7 @@ const BATCH_NORM_OPS = new Set(['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatc
 const BATCH_NORM_INPUTS = ['scale', 'offset', 'mean', 'variance'];
 
 /** The Const behind a tensor, looking through Identity nodes (frozen graphs put one there). */
-function constBehind(graph: Graph, tensor: string): NodeDef | undefined {
+export function constBehind(graph: Graph, tensor: string): NodeDef | undefined {
   let node = graph.node(parseTensorName(tensor).node);
   for (let hops = 0; node && node.op === 'Identity' && node.inputs.length > 0 && hops < 64; hops++) node = graph.node(parseTensorName(node.inputs[0]).node);
   return node?.op === 'Const' ? node : undefined;

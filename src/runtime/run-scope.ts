@@ -19,6 +19,7 @@ import type { Graph } from '../ir';
 import { log } from '../log';
 import { wrapExecutionError } from './execute';
 import { tf } from './tfjs';
+import { causeOfType } from './wasm-health';
 import { formatBytes, WASM_HEAP_MAX, WasmOutOfMemory } from './wasm-memory';
 
 /** The engine's scope stack (internal to tfjs; read only to repair it, see end()). */
@@ -65,10 +66,7 @@ export class RunScope {
 
 /** The WasmOutOfMemory behind `e` (thrown directly or wrapped by a kernel), if any. */
 function outOfMemory(e: unknown): WasmOutOfMemory | undefined {
-  for (let c = e, depth = 0; c !== undefined && c !== null && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
-    if (c instanceof WasmOutOfMemory) return c;
-  }
-  return undefined;
+  return causeOfType(e, WasmOutOfMemory);
 }
 
 export function isOutOfMemory(e: unknown): boolean {

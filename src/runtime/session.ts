@@ -3,7 +3,7 @@
  * loaded from memory. The session works on a private copy of the graph, taken at
  * create(): later edits to the caller's graph do not reach it.
  */
-import { AmctError, SessionError } from '../errors';
+import { AmctError, describe, SessionError } from '../errors';
 import { attr, Graph } from '../ir';
 import type { NodeDef } from '../ir';
 import { graphToArtifacts } from '../io';
@@ -244,7 +244,7 @@ export class Session {
       try {
         hook(this, this.custom.map((e) => e.node));
       } catch (e) {
-        log.warn(`session ${this.id}: a kernel's dispose hook failed: ${e instanceof Error ? e.message : String(e)}`);
+        log.warn(`session ${this.id}: a kernel's dispose hook failed: ${describe(e)}`);
       }
     }
   }

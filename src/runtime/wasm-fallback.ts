@@ -34,7 +34,7 @@ const channelsFirst = (_: Inputs, attrs: Attrs) => attrs?.dataFormat === 'NCHW';
  * non-float32 matrix products, and NCHW convolutions (the cpu kernels handle
  * channels-first; wasm's throw "does not support dataFormat").
  */
-export const WASM_FALLBACKS: readonly Fallback[] = [
+const WASM_FALLBACKS: readonly Fallback[] = [
   { kernelName: 'BatchMatMul', lacks: notFloat32 },
   { kernelName: '_FusedMatMul', lacks: notFloat32 },
   { kernelName: 'Conv2D', lacks: channelsFirst },
@@ -64,7 +64,8 @@ function runOnCpu(kernelName: string, { inputs, backend, attrs }: Parameters<Ker
   const host = backend as Backend;
   const made: DataId[] = [];
   const cpuInputs: Record<string, tf.TensorInfo> = {};
-  log.once(`wasm-fallback:${kernelName}:${describeInputs(inputs)}`, 'debug', `wasm has no ${kernelName} kernel for ${describeInputs(inputs)}; running it on cpu`);
+  const described = describeInputs(inputs);
+  log.once(`wasm-fallback:${kernelName}:${described}`, 'debug', `wasm has no ${kernelName} kernel for ${described}; running it on cpu`);
   try {
     for (const [name, t] of Object.entries(inputs)) {
       if (!t) continue;

@@ -25,12 +25,17 @@ export function wasmGeneration(): number {
 /** WebAssembly's trap error class (the lib settings here have no WebAssembly types). */
 const RuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
 
+/** The error of class `kind` behind `e` (thrown directly or wrapped as a cause), if any. */
+export function causeOfType<T>(e: unknown, kind: abstract new (...args: never[]) => T): T | undefined {
+  for (let c = e, depth = 0; c !== undefined && c !== null && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    if (c instanceof kind) return c;
+  }
+  return undefined;
+}
+
 /** A WebAssembly trap behind `e` (thrown directly or wrapped as a cause). */
 export function isWasmTrap(e: unknown): boolean {
-  for (let c = e, depth = 0; c !== undefined && c !== null && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
-    if (c instanceof RuntimeError) return true;
-  }
-  return false;
+  return causeOfType(e, RuntimeError) !== undefined;
 }
 
 /** 1 + [1, 2, 3] on the current (wasm) backend gives [2, 3, 4]. */

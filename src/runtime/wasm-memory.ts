@@ -22,7 +22,7 @@ export const WASM_HEAP_MAX = 2 ** 32;
  * size beside them (the first layer's output); the rest of the graph is checked as it
  * allocates (guardWasmAllocations). Feeds given as tensors are already held.
  */
-export const ACTIVATION_FACTOR = 1;
+const ACTIVATION_FACTOR = 1;
 
 /** What the guard throws; the Session reports it as OUT_OF_MEMORY. */
 export class WasmOutOfMemory extends Error {
@@ -74,7 +74,7 @@ export function guardWasmAllocations(): void {
   wasm[GUARDED] = true;
 }
 
-/** Bytes a feed occupies on the backend (strings count their characters). */
+/** Bytes a feed occupies on the backend (4 per element; bool 1, complex64 8). */
 function feedBytes(shape: readonly number[], dtype: string): number {
   const n = shape.reduce((a, b) => a * b, 1);
   return n * (dtype === 'complex64' ? 8 : dtype === 'bool' ? 1 : 4);

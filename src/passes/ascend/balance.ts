@@ -14,12 +14,14 @@
  */
 import { reciprocalFactors, scaleInputChannels } from '../../calib';
 import { RecordError } from '../../errors';
-import { attr, attrString, attrTensor, DataType, floatTensor, Graph, NodeDef, parseTensorName, toFloat32 } from '../../ir';
+import { attr, attrString, DataType, floatTensor, Graph, NodeDef, parseTensorName, toFloat32 } from '../../ir';
+import type { TensorValue } from '../../ir';
 import { packDeqScale, unpackDeqScale } from '../../quant';
 import type { LayerRecord } from '../../record';
 import { weightInputAxis } from '../balance-axes';
+import { constValue } from '../graph-utils';
 import { hasWeights, LayerCandidate } from '../layer-types';
-import { constBehind, LayerPlan } from './plan';
+import type { LayerPlan } from './plan';
 
 /** How a balanced layer's input gets divided by s (written to `_quant.json`). */
 export interface BalancePlan {
@@ -47,8 +49,8 @@ function mismatch(layer: string, message: string, hint: string): RecordError {
 /** Input channels of a weighted layer: the size of its weight's input-channel axis. */
 export function inputChannelsOf(graph: Graph, layer: LayerCandidate): number | undefined {
   const axis = weightInputAxis(layer);
-  const w = layer.weightInput !== undefined ? constBehind(graph, graph.getNode(layer.name).inputs[layer.weightInput]) : undefined;
-  return axis === undefined || !w ? undefined : attrTensor(w).shape.dims[axis];
+  const w = layer.weightInput !== undefined ? constValue(graph, graph.getNode(layer.name).inputs[layer.weightInput]) : undefined;
+  return axis === undefined || !w ? undefined : w.shape.dims[axis];
 }
 
 /** The record's factors of a layer, checked against the model; undefined when not balanced. */
@@ -66,10 +68,11 @@ export function balanceFactorsOf(layer: LayerCandidate, record: LayerRecord | un
   return Float32Array.from(s);
 }
 
-/** The layer's float weight balanced (w_c·s_c) when its record has factors, else as is. */
-export function balancedWeight(graph: Graph, layer: LayerCandidate, record: LayerRecord, w: Float32Array, dims: readonly number[]): Float32Array {
-  const s = balanceFactorsOf(layer, record, inputChannelsOf(graph, layer));
-  return s ? scaleInputChannels(w, dims, weightInputAxis(layer)!, s) : w;
+/** The layer's float weight (of shape `dims`) balanced (w_c·s_c) when its record has factors, else as is. */
+export function balancedWeight(layer: LayerCandidate, record: LayerRecord, w: Float32Array, dims: readonly number[]): Float32Array {
+  const axis = weightInputAxis(layer);
+  const s = balanceFactorsOf(layer, record, axis === undefined ? undefined : dims[axis]);
+  return s ? scaleInputChannels(w, dims, axis!, s) : w;
 }
 
 function readersOf(graph: Graph, name: string): number {
@@ -80,7 +83,7 @@ function readersOf(graph: Graph, name: string): number {
 function keepsChannels(graph: Graph, node: NodeDef, channels: number): boolean {
   if (node.op === 'Relu' || node.op === 'Identity') return true;
   if (node.op === 'MaxPool' || node.op === 'AvgPool') return !attrString(node, 'data_format', 'NHWC').startsWith('NC');
-  const c = constBehind(graph, node.inputs[1] ?? '');
+  const c = constValue(graph, node.inputs[1] ?? '');
   if (!c) return false;
   const v = Array.from(toFloat32Safe(c));
   if (node.op === 'Reshape') return v.length > 0 && v[v.length - 1] === channels;
@@ -89,8 +92,7 @@ function keepsChannels(graph: Graph, node: NodeDef, channels: number): boolean {
   return node.op === 'Mean' && v.length > 0 && v.every((a) => a === 1 || a === 2);
 }
 
-function toFloat32Safe(c: NodeDef): Float32Array {
-  const t = attrTensor(c);
+function toFloat32Safe(t: TensorValue): Float32Array {
   return t.dtype === DataType.DT_INT32 || t.dtype === DataType.DT_INT64 || t.dtype === DataType.DT_FLOAT ? toFloat32(t) : new Float32Array(0);
 }
 
@@ -132,9 +134,8 @@ function divideDeqScale(plan: LayerPlan, s: Float32Array): void {
 function constMulInput(graph: Graph, node: NodeDef, channels: number): number | undefined {
   if (node.op !== 'Mul') return undefined;
   for (const i of [1, 0]) {
-    const c = constBehind(graph, node.inputs[i] ?? '');
-    if (!c) continue;
-    const t = attrTensor(c);
+    const t = constValue(graph, node.inputs[i] ?? '');
+    if (!t) continue;
     const n = t.shape.dims.reduce((a, b) => a * b, 1);
     if (t.dtype === DataType.DT_FLOAT && (n === 1 || (n === channels && t.shape.dims[t.shape.dims.length - 1] === channels))) return i;
   }
@@ -192,7 +193,7 @@ export function applyBalance(graph: Graph, balance: BalancePlan[], plans: LayerP
     if (b.constMul) {
       const mul = graph.getNode(b.constMul);
       const i = constMulInput(graph, mul, b.factors.length)!;
-      const m = toFloat32(attrTensor(constBehind(graph, mul.inputs[i])!));
+      const m = toFloat32(constValue(graph, mul.inputs[i])!);
       const scaled = Float32Array.from(inv, (v, c) => Math.fround(m[m.length === 1 ? 0 : c] * v));
       const k = graph.addConst(`${b.layer}/dmq_balancer/folded_mul`, floatTensor([scaled.length], scaled));
       graph.replaceInput(mul.name, i, k.name);

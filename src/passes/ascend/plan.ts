@@ -128,7 +128,7 @@ function planWeights(graph: Graph, layer: LayerCandidate, node: NodeDef, rec: La
   const dims = w.shape.dims;
   plan.weight = {
     weightConst: wConst.name,
-    weightInt8: quantizeWeights(balancedWeight(graph, layer, rec, toFloat32(w), dims), dims, scaleW, axis),
+    weightInt8: quantizeWeights(balancedWeight(layer, rec, toFloat32(w), dims), dims, scaleW, axis),
     weightShape: [...dims],
     offsetW: new Int8Array(scaleW.length),
     offsetShape: dims.map((_, i) => (i === axis ? scaleW.length : 1)),

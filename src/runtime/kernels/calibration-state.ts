@@ -5,6 +5,7 @@
  * calibrate: nothing is looked up in the config or in module globals.
  */
 import { BalancedActivationAccumulator, HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import type { BalancedAlgorithm } from '../../calib';
 import { GraphError } from '../../errors';
 import { attrBool, attrFloat, attrInt, attrString } from '../../ir';
 import type { NodeDef } from '../../ir';
@@ -62,43 +63,32 @@ function nonEmpty(node: NodeDef, name: string): string {
   return value;
 }
 
-/** The balancer's per-channel statistics, calibrating with the node's own IFMR/HFMG settings. */
-function makeBalancedAccumulator(node: NodeDef, layer: string, batchNum: number): BalancedActivationAccumulator {
+/** The node's IFMR or HFMG settings, from the attributes insertCalibration wrote. */
+function algorithmOf(node: NodeDef, layer: string): BalancedAlgorithm {
   const numBits = attrInt(node, 'num_bits', 8);
   const asymmetric = attrBool(node, 'asymmetric', true);
-  if (node.op === 'QuantHfmg') {
-    return new BalancedActivationAccumulator({ layer, batchNum, algorithm: { algo: 'hfmg', hfmg: { numBins: attrInt(node, 'num_of_bins', 4096), asymmetric, numBits, layer } } });
-  }
+  if (node.op === 'QuantHfmg') return { algo: 'hfmg', hfmg: { numBins: attrInt(node, 'num_of_bins', 4096), asymmetric, numBits, layer } };
   const range = attrFloats(node, 'search_range');
   if (range.length !== 2) throw badAttr(node, `search_range has ${range.length} values, expected 2`);
-  const ifmr = {
-    maxPercentile: attrFloat(node, 'max_percentile'),
-    minPercentile: attrFloat(node, 'min_percentile'),
-    searchRange: [range[0], range[1]] as [number, number],
-    searchStep: attrFloat(node, 'search_step'),
-    asymmetric,
-    numBits,
-    layer,
+  return {
+    algo: 'ifmr',
+    ifmr: {
+      maxPercentile: attrFloat(node, 'max_percentile'),
+      minPercentile: attrFloat(node, 'min_percentile'),
+      searchRange: [range[0], range[1]],
+      searchStep: attrFloat(node, 'search_step'),
+      asymmetric,
+      numBits,
+      layer,
+    },
   };
-  return new BalancedActivationAccumulator({ layer, batchNum, algorithm: { algo: 'ifmr', ifmr } });
 }
 
-function makeAccumulator(node: NodeDef, layer: string, batchNum: number): IfmrAccumulator | HfmgAccumulator {
-  const numBits = attrInt(node, 'num_bits', 8);
-  const asymmetric = attrBool(node, 'asymmetric', true);
-  if (node.op === 'QuantHfmg') return new HfmgAccumulator({ numBins: attrInt(node, 'num_of_bins', 4096), asymmetric, numBits, layer });
-  const range = attrFloats(node, 'search_range');
-  if (range.length !== 2) throw badAttr(node, `search_range has ${range.length} values, expected 2`);
-  return new IfmrAccumulator({
-    maxPercentile: attrFloat(node, 'max_percentile'),
-    minPercentile: attrFloat(node, 'min_percentile'),
-    searchRange: [range[0], range[1]],
-    searchStep: attrFloat(node, 'search_step'),
-    asymmetric,
-    numBits,
-    layer,
-    batchNum,
-  });
+/** The node's statistics; a DMQ-balanced layer's are per channel, with the same settings. */
+function makeAccumulator(node: NodeDef, layer: string, batchNum: number): ActivationState['accumulator'] {
+  const algorithm = algorithmOf(node, layer);
+  if (node.attr.dmq_balancer_param) return new BalancedActivationAccumulator({ layer, batchNum, algorithm });
+  return algorithm.algo === 'hfmg' ? new HfmgAccumulator(algorithm.hfmg) : new IfmrAccumulator({ ...algorithm.ifmr, batchNum });
 }
 
 /** The activation node's state, created from its attributes on first use. */
@@ -114,7 +104,7 @@ export function activationState(node: NodeDef, state: Map<string, unknown>): Act
     recordFile: nonEmpty(node, 'record_file'),
     batchNum,
     skipFusion: attrBool(node, 'skip_fusion', false),
-    accumulator: node.attr.dmq_balancer_param ? makeBalancedAccumulator(node, layer, batchNum) : makeAccumulator(node, layer, batchNum),
+    accumulator: makeAccumulator(node, layer, batchNum),
     recorded: false,
   };
   if (node.attr.dmq_balancer_param) {
