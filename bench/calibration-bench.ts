@@ -2,10 +2,12 @@
  * Calibration cost on a real model (nsfwjs mobilenet_v2_mid by default, or BlazeFace):
  * Session.run on the calibration graph (quantizeModel's QuantIfmr/QuantArq nodes feeding
  * the streaming accumulators) against Session.run on the float graph, same backend, same
- * batches of real photos, timed in alternation in this one process (medians). Also the
- * calibration state's memory (the accumulators' memoryBytes, constant after the first
- * batch) and the process RSS growth over the calibration, and the one-off cost of the
- * last run, which computes every layer's scale/offset and writes the record.
+ * batches of real photos, timed in alternation in this one process (medians). Two
+ * calibration sessions run side by side: the default (large layers binned on the
+ * statistics thread, src/runtime/statistics) and { statisticsThread: false } (everything on
+ * the main thread, as before). Wall clock is what the user waits; process CPU time counts
+ * both threads. Also the calibration state's memory, the RSS growth, and the one-off cost
+ * of the last run, which computes every layer's scale/offset and writes the record.
  *
  *   npx ts-node --transpile-only bench/calibration-bench.ts [runs=15] [batchSize=1] [backend=wasm] [model=nsfwjs|blazeface]
  */
@@ -25,7 +27,7 @@ const BACKEND = (process.argv[4] ?? 'wasm') as BackendName;
 const [MODEL] = modelsFromArg(process.argv[5] ?? 'nsfwjs');
 const WARMUP = 2;
 
-/** Process CPU ms spent inside IfmrAccumulator.add (the statistics), summed per run. */
+/** Main-thread CPU ms spent inside IfmrAccumulator.add (the statistics), per run. */
 let statsMs = 0;
 const add = IfmrAccumulator.prototype.add;
 IfmrAccumulator.prototype.add = function (this: IfmrAccumulator, batch: Float32Array) {
@@ -37,61 +39,75 @@ IfmrAccumulator.prototype.add = function (this: IfmrAccumulator, batch: Float32A
   }
 };
 
-const cpuTimes: number[][] = [[], []];
-const statTimes: number[] = [];
+interface Side {
+  name: string;
+  run: (i: number) => Promise<unknown>;
+  wall: number[];
+  cpu: number[];
+  stats: number[];
+  last?: number;
+}
 
-/** Wall ms; the process CPU ms goes to cpuTimes[side]. */
-async function timed(fn: () => Promise<unknown>, side?: number): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  const c0 = cpuMs();
+async function timed(side: Side, i: number, keep: boolean): Promise<number> {
+  const [w0, c0] = [performance.now(), cpuMs()];
   statsMs = 0;
-  await fn();
-  if (side !== undefined) cpuTimes[side].push(cpuMs() - c0);
-  if (side === 1) statTimes.push(statsMs);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  await side.run(i);
+  const wall = performance.now() - w0;
+  if (keep) {
+    side.wall.push(wall);
+    side.cpu.push(cpuMs() - c0);
+    side.stats.push(statsMs);
+  }
+  return wall;
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+
+async function calibrationSide(name: string, dir: string, total: number, feeds: Record<string, unknown>[], statisticsThread: boolean) {
+  const graph = await MODEL.load();
+  const config = path.join(dir, `${name}.json`);
+  const record = path.join(dir, `${name}.txt`);
+  await createQuantConfig(config, graph, { batchNum: total });
+  const q = await quantizeModel(graph, config, record, { calibOutputs: outputsOf(graph) });
+  const session = await Session.create(graph, { backend: BACKEND, statisticsThread });
+  const side: Side = { name, run: (i) => session.run(q.calibOutputs, feeds[i] as never), wall: [], cpu: [], stats: [] };
+  return { side, session, record, nodes: q.inserted.activation.size };
+}
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amct-calib-bench-'));
   const total = WARMUP + RUNS + 1; // the last calibration run completes batch_num and writes the record
   const floatGraph = await MODEL.load();
-  const calibGraph = await MODEL.load();
   const outputs = outputsOf(floatGraph);
   const input = inputOf(floatGraph, BATCH);
   const feeds = (await photoBatches(total, input.shape, MODEL.preprocess)).map((b) => ({ [input.name]: b }));
-  const config = path.join(dir, 'config.json');
-  const record = path.join(dir, 'record.txt');
-  await createQuantConfig(config, calibGraph, { batchNum: total });
-  const q = await quantizeModel(calibGraph, config, record, { calibOutputs: outputs });
-  const plain = await Session.create(floatGraph, { backend: BACKEND });
-  const calib = await Session.create(calibGraph, { backend: BACKEND });
+  const plainSession = await Session.create(floatGraph, { backend: BACKEND });
+  const plain: Side = { name: 'plain', run: (i) => plainSession.run(outputs, feeds[i]), wall: [], cpu: [], stats: [] };
+  const threaded = await calibrationSide('thread', dir, total, feeds, true);
+  const inline = await calibrationSide('main-thread', dir, total, feeds, false);
   const rss0 = process.memoryUsage().rss;
   let rssWarm = rss0;
-  const [tPlain, tCalib]: number[][] = [[], []];
   for (let i = 0; i < total - 1; i++) {
-    const a = await timed(() => plain.run(outputs, feeds[i]), i >= WARMUP ? 0 : undefined);
-    const b = await timed(() => calib.run(q.calibOutputs, feeds[i]), i >= WARMUP ? 1 : undefined);
-    if (i >= WARMUP) tPlain.push(a), tCalib.push(b);
+    for (const side of [plain, threaded.side, inline.side]) await timed(side, i, i >= WARMUP);
     if (i === WARMUP - 1) rssWarm = process.memoryUsage().rss;
   }
-  const memory = calibrationMemoryBytes(calib);
   const rss1 = process.memoryUsage().rss;
-  const last = await timed(() => calib.run(q.calibOutputs, feeds[total - 1]));
-  const layers = (await readRecord(record)).size;
-  const [p, c] = [median(tPlain), median(tCalib)];
-  console.log(`${MODEL.name}, [${input.shape.join(', ')}] on ${calib.backend}; ${RUNS} timed runs each after ${WARMUP} warm-up, alternating`);
-  console.log(`plain Session.run (float graph):        ${p.toFixed(1)} ms (median)`);
-  console.log(`calibration Session.run:                ${c.toFixed(1)} ms (median)`);
-  console.log(`ratio calibration / plain:              ${(c / p).toFixed(2)}x (wall)`);
-  const [pc, cc, st] = [median(cpuTimes[0]), median(cpuTimes[1]), median(statTimes)];
-  console.log(`process CPU time: plain ${pc.toFixed(1)} ms, calibration ${cc.toFixed(1)} ms, ratio ${(cc / pc).toFixed(2)}x; of it in IfmrAccumulator.add ${st.toFixed(1)} ms`);
-  console.log(`last run (results + record, ${layers} keys): ${last.toFixed(0)} ms`);
-  console.log(`accumulators: ${q.inserted.activation.size} nodes, ${mib(memory)} total (${mib(memory / q.inserted.activation.size)} per node)`);
-  console.log(`RSS growth: ${mib(rssWarm - rss0)} over the ${WARMUP} warm-up runs (accumulators, cached weights, wasm heap), ${mib(rss1 - rssWarm)} over the next ${RUNS}`);
-  plain.dispose();
-  calib.dispose();
+  const memory = calibrationMemoryBytes(inline.session);
+  for (const c of [threaded, inline]) c.side.last = await timed(c.side, total - 1, false);
+  const [a, b] = await Promise.all([readRecord(threaded.record), readRecord(inline.record)]);
+  const same = fs.readFileSync(threaded.record, 'utf8') === fs.readFileSync(inline.record, 'utf8');
+  console.log(`${MODEL.name}, [${input.shape.join(', ')}] on ${BACKEND}; ${RUNS} timed runs each after ${WARMUP} warm-up, alternating; ${threaded.nodes} calibration nodes`);
+  const p = { wall: median(plain.wall), cpu: median(plain.cpu) };
+  console.log(`plain Session.run (float graph): wall ${p.wall.toFixed(1)} ms, process CPU ${p.cpu.toFixed(1)} ms (medians)`);
+  for (const c of [threaded, inline]) {
+    const [w, cpu, st] = [median(c.side.wall), median(c.side.cpu), median(c.side.stats)];
+    console.log(`calibration (${c.side.name.padEnd(11)}): wall ${w.toFixed(1)} ms = ${(w / p.wall).toFixed(2)}x plain, process CPU ${cpu.toFixed(1)} ms = ${(cpu / p.cpu).toFixed(2)}x; ` +
+      `IfmrAccumulator.add on the main thread ${st.toFixed(1)} ms; last run (results + record) ${c.side.last!.toFixed(0)} ms`);
+  }
+  console.log(`records: ${a.size} / ${b.size} layers, byte-identical: ${same}`);
+  console.log(`accumulators: ${mib(memory)} total (${mib(memory / inline.nodes)} per node)`);
+  console.log(`RSS growth: ${mib(rssWarm - rss0)} over the ${WARMUP} warm-up runs (accumulators, buffers, the thread, wasm heap), ${mib(rss1 - rssWarm)} over the next ${RUNS}`);
+  for (const s of [plainSession, threaded.session, inline.session]) s.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -32,6 +32,12 @@ export interface SessionOptions {
    * of dtypes tfjs lacks (const-translation.ts); return undefined to keep a constant.
    */
   mapConst?: ConstMapper;
+  /**
+   * Calibration graphs: bin large layers' activations on a second thread while the model
+   * runs (statistics/accumulator.ts); same results. Default true, unless the environment
+   * sets AMCT_STATISTICS_THREAD=0.
+   */
+  statisticsThread?: boolean;
 }
 
 interface CustomEntry {
@@ -48,6 +54,8 @@ export class Session {
   readonly graph: Graph;
   readonly backend: BackendName;
   readonly id = nextSessionId++;
+  /** Whether calibration may bin large layers on the statistics thread (SessionOptions.statisticsThread). */
+  readonly statisticsThread: boolean;
   private model?: TfjsModel;
   private weights = new Set<tf.Tensor>();
   private mapConst?: ConstMapper;
@@ -59,9 +67,10 @@ export class Session {
   private disposed = false;
   private pending = 0;
 
-  private constructor(graph: Graph, backend: BackendName) {
+  private constructor(graph: Graph, backend: BackendName, statisticsThread: boolean) {
     this.graph = graph;
     this.backend = backend;
+    this.statisticsThread = statisticsThread;
     this.useAsync = needsAsync(graph);
     const custom = this.custom;
     this.host = { session: this, mode: 'sync', entry: (i) => custom[i] };
@@ -76,7 +85,7 @@ export class Session {
     checkOpsSupported(copy, (op) => getKernel(op) !== undefined);
     checkBatchNormParams(copy);
     return serialize(async () => {
-      const session = new Session(copy, await chooseBackend(options.backend));
+      const session = new Session(copy, await chooseBackend(options.backend), options.statisticsThread ?? process.env.AMCT_STATISTICS_THREAD !== '0');
       await session.load(options.mapConst);
       return session;
     });

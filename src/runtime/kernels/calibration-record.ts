@@ -17,7 +17,7 @@ import type { LayerRecord } from '../../record';
 import type { Session } from '../session';
 import { ActivationState, STATE_KEY, WeightState } from './calibration-state';
 import { balancedLayerRecord } from './calibration-balance';
-import type { HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import { LayerStatistics } from '../statistics/accumulator';
 
 const ACTIVATION_OPS = new Set(['QuantIfmr', 'QuantHfmg']);
 
@@ -75,7 +75,7 @@ function layerRecord(state: ActivationState, weights: Map<string, WeightState>, 
     if (state.skipFusion) record.skipFusion = true;
     return record;
   }
-  const { scale, offset } = (state.accumulator as IfmrAccumulator | HfmgAccumulator).result();
+  const { scale, offset } = (state.accumulator as LayerStatistics).result();
   const record: LayerRecord = { scaleD: scale, offsetD: offset, scaleW: [], offsetW: [], shiftBit: [] };
   const w = weights.get(state.layer);
   if (w) {
@@ -141,9 +141,38 @@ export function warnUnfinished(session: Session): void {
   }
 }
 
+/** The session's layers whose statistics may be on the statistics thread. */
+function layerStatistics(session: Session): LayerStatistics[] {
+  const all: LayerStatistics[] = [];
+  for (const group of groupsOf(session).values()) {
+    for (const n of group.activations) {
+      const acc = stateOf<ActivationState>(session, n)?.accumulator;
+      if (acc instanceof LayerStatistics) all.push(acc);
+    }
+  }
+  return all;
+}
+
+/**
+ * Waits until the statistics thread has taken this run's batches, so a rejected batch
+ * fails the run that fed it and the counts below are final. Every layer is waited for
+ * before the first error is thrown: nothing of this run is left in flight.
+ */
+async function settleStatistics(session: Session): Promise<void> {
+  const outcomes = await Promise.allSettled(layerStatistics(session).map((s) => s.settle()));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** afterRun hook of QuantIfmr / QuantHfmg: every record file whose calibration is complete. */
 export async function writeFinishedRecords(session: Session): Promise<void> {
+  await settleStatistics(session);
   for (const [file, group] of groupsOf(session)) await writeGroup(session, file, group);
+}
+
+/** onDispose hook: frees the accumulators the statistics thread holds for this session. */
+export function releaseStatistics(session: Session): void {
+  for (const s of layerStatistics(session)) s.release();
 }
 
 /** Bytes the session's accumulators hold (for benchmarks and memory checks). */

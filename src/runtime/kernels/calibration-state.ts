@@ -4,11 +4,12 @@
  * writes every setting as an attribute, so a Session made from the graph alone can
  * calibrate: nothing is looked up in the config or in module globals.
  */
-import { BalancedActivationAccumulator, HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import { BalancedActivationAccumulator } from '../../calib';
 import type { BalancedAlgorithm } from '../../calib';
 import { GraphError } from '../../errors';
 import { attrBool, attrFloat, attrInt, attrString } from '../../ir';
 import type { NodeDef } from '../../ir';
+import { LayerStatistics } from '../statistics/accumulator';
 
 /** The state key under which a calibration node keeps its record (see the interfaces below). */
 export const STATE_KEY = 'calibration';
@@ -22,7 +23,7 @@ export interface ActivationState {
   recordFile: string;
   batchNum: number;
   skipFusion: boolean;
-  accumulator: IfmrAccumulator | HfmgAccumulator | BalancedActivationAccumulator;
+  accumulator: LayerStatistics | BalancedActivationAccumulator;
   /** DMQ balancer (SPEC §10): α and the channel axis of the input, when the layer is balanced. */
   balance?: { alpha: number; channelAxis: number };
   /** Set once this node's record file has been written by this session. */
@@ -84,15 +85,19 @@ function algorithmOf(node: NodeDef, layer: string): BalancedAlgorithm {
   };
 }
 
-/** The node's statistics; a DMQ-balanced layer's are per channel, with the same settings. */
-function makeAccumulator(node: NodeDef, layer: string, batchNum: number): ActivationState['accumulator'] {
+/**
+ * The node's statistics; a DMQ-balanced layer's are per channel, with the same settings
+ * (and stay on the main thread). `threaded`: large batches may go to the statistics thread.
+ */
+function makeAccumulator(node: NodeDef, layer: string, batchNum: number, threaded: boolean): ActivationState['accumulator'] {
   const algorithm = algorithmOf(node, layer);
   if (node.attr.dmq_balancer_param) return new BalancedActivationAccumulator({ layer, batchNum, algorithm });
-  return algorithm.algo === 'hfmg' ? new HfmgAccumulator(algorithm.hfmg) : new IfmrAccumulator({ ...algorithm.ifmr, batchNum });
+  const spec = algorithm.algo === 'hfmg' ? ({ algo: 'hfmg', options: algorithm.hfmg } as const) : ({ algo: 'ifmr', options: { ...algorithm.ifmr, batchNum } } as const);
+  return new LayerStatistics(spec, batchNum, threaded);
 }
 
-/** The activation node's state, created from its attributes on first use. */
-export function activationState(node: NodeDef, state: Map<string, unknown>): ActivationState {
+/** The activation node's state, created from its attributes on first use (`threaded`: the Session's statisticsThread). */
+export function activationState(node: NodeDef, state: Map<string, unknown>, threaded: boolean): ActivationState {
   const existing = state.get(STATE_KEY) as ActivationState | undefined;
   if (existing) return existing;
   const layer = nonEmpty(node, 'layer_name');
@@ -104,7 +109,7 @@ export function activationState(node: NodeDef, state: Map<string, unknown>): Act
     recordFile: nonEmpty(node, 'record_file'),
     batchNum,
     skipFusion: attrBool(node, 'skip_fusion', false),
-    accumulator: makeAccumulator(node, layer, batchNum),
+    accumulator: makeAccumulator(node, layer, batchNum, threaded),
     recorded: false,
   };
   if (node.attr.dmq_balancer_param) {

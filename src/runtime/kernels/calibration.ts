@@ -12,20 +12,22 @@
  * after `import 'amct-ts'` can run a calibration graph. Bad data (NaN, Inf, empty) throws
  * a CalibrationError naming the layer, which reaches the caller of session.run unchanged.
  */
-import type { BalancedActivationAccumulator, HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import type { BalancedActivationAccumulator } from '../../calib';
 import { CalibrationError } from '../../errors';
 import { log } from '../../log';
 import { registerKernel } from '../kernels';
 import type { KernelContext } from '../kernels';
+import type { Session } from '../session';
 import type { tf } from '../tfjs';
 import { arqKernel } from './calibration-arq';
 import { readActivation, shareTensor } from './calibration-read';
-import { warnUnfinished, writeFinishedRecords } from './calibration-record';
+import { releaseStatistics, warnUnfinished, writeFinishedRecords } from './calibration-record';
+import type { LayerStatistics } from '../statistics/accumulator';
 import { activationState } from './calibration-state';
 
 function activationKernel(ctx: KernelContext): tf.Tensor {
   const x = ctx.inputs[0];
-  const s = activationState(ctx.node, ctx.state);
+  const s = activationState(ctx.node, ctx.state, ctx.session.statisticsThread);
   if (s.accumulator.batchesSeen >= s.batchNum) {
     log.once(`calibration-extra:${ctx.session.id}:${s.recordFile}`, 'warning',
       `calibration: batch_num = ${s.batchNum} batches were already seen; further batches pass through and do not change ${s.recordFile}`);
@@ -39,13 +41,18 @@ function activationKernel(ctx: KernelContext): tf.Tensor {
     });
   }
   if (s.balance) (s.accumulator as BalancedActivationAccumulator).add(readActivation(x), x.shape, s.balance.channelAxis);
-  else (s.accumulator as IfmrAccumulator | HfmgAccumulator).add(readActivation(x));
+  else (s.accumulator as LayerStatistics).add(readActivation(x));
   return shareTensor(x);
 }
 
 // One hook per session is enough; both activation ops share the record groups.
-registerKernel('QuantIfmr', activationKernel, { afterRun: writeFinishedRecords, onDispose: warnUnfinished });
-registerKernel('QuantHfmg', activationKernel, { afterRun: writeFinishedRecords, onDispose: warnUnfinished });
+function onDispose(session: Session): void {
+  warnUnfinished(session);
+  releaseStatistics(session);
+}
+
+registerKernel('QuantIfmr', activationKernel, { afterRun: writeFinishedRecords, onDispose });
+registerKernel('QuantHfmg', activationKernel, { afterRun: writeFinishedRecords, onDispose });
 registerKernel('QuantArq', arqKernel);
 
 export { calibrationMemoryBytes } from './calibration-record';

@@ -1,0 +1,128 @@
+/**
+ * A calibration layer's IFMR/HFMG statistics, kept on the statistics thread when the
+ * layer's batches are large (SPEC §7 results unchanged: the same accumulator code runs
+ * there, on the same batches in the same order).
+ *
+ * Why: the streaming accumulators' one JavaScript pass costs ~3.5 ns per activation value,
+ * about 0.7× an nsfwjs float run by itself. Here the kernel only copies the values
+ * (~0.3 ns each, into a buffer the thread hands back) and returns, so the main thread goes
+ * on running the model while the other core bins them, and the last batch's scale/offset
+ * search runs there too. Small layers stay on the main thread: a message costs more than
+ * binning a few thousand values.
+ *
+ * A rejected batch (NaN, Inf, empty) is reported by `settle()`, which the calibration
+ * kernels' afterRun hook awaits, so it still fails the session.run that fed it, and the
+ * accumulator is as it was before that batch, as on the main thread.
+ */
+import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import type { ScaleOffset } from '../../calib';
+import { AmctError, CalibrationError, ErrorCode, SessionError } from '../../errors';
+import { statisticsThread } from './pool';
+import type { AccumulatorSpec, AddReply, SerializedError } from './protocol';
+
+/** Batches smaller than this (values) are binned on the main thread. */
+export const MIN_THREAD_VALUES = 4096;
+
+function build(spec: AccumulatorSpec): IfmrAccumulator | HfmgAccumulator {
+  return spec.algo === 'ifmr' ? new IfmrAccumulator(spec.options) : new HfmgAccumulator(spec.options);
+}
+
+function revive(e: SerializedError): AmctError {
+  const context = { layer: e.layer, node: e.node, hint: e.hint };
+  const code = e.code as ErrorCode;
+  return e.name === 'CalibrationError' ? new CalibrationError(code, e.detail, context) : new SessionError(code, e.detail, context);
+}
+
+export class LayerStatistics {
+  /** The accumulator while it lives on this thread (always before the first batch). */
+  private local?: IfmrAccumulator | HfmgAccumulator;
+  /** Its id on the statistics thread once it moved there. */
+  private remote?: number;
+  /** Batches accepted (sent and not rejected). */
+  private accepted = 0;
+  private outstanding = 0;
+  private drained: (() => void)[] = [];
+  private rejected?: AmctError;
+  private final?: { result?: ScaleOffset; error?: AmctError };
+  /** A buffer the thread handed back, reused for the next batch of the same size. */
+  private spare?: Float32Array;
+  private bytes = 0;
+
+  /** `threaded`: whether large batches may go to the statistics thread (the Session's option). */
+  constructor(
+    private readonly spec: AccumulatorSpec,
+    private readonly batchNum: number,
+    private readonly threaded: boolean,
+  ) {
+    this.local = build(spec); // checks the settings now, where the caller can see the error
+  }
+
+  get batchesSeen(): number {
+    return this.local ? this.local.batchesSeen : this.accepted;
+  }
+
+  /** Whether the statistics live on the statistics thread. */
+  get onThread(): boolean {
+    return this.remote !== undefined;
+  }
+
+  /** Adds a batch; on the thread, the values are copied first, so `data` may be a view that changes after. */
+  add(data: Float32Array): void {
+    if (this.local && this.local.batchesSeen === 0 && this.threaded && data.length >= MIN_THREAD_VALUES && statisticsThread().available()) {
+      this.remote = statisticsThread().create(this.spec, this.batchNum, (reply) => this.onReply(reply));
+      this.local = undefined;
+    }
+    if (this.local) {
+      this.local.add(data);
+      return;
+    }
+    const copy = this.spare?.length === data.length ? this.spare : new Float32Array(data.length);
+    this.spare = undefined;
+    copy.set(data);
+    this.accepted++;
+    this.outstanding++;
+    statisticsThread().add(this.remote!, copy);
+  }
+
+  private onReply(reply: AddReply): void {
+    this.outstanding--;
+    if (reply.data.length > 0 && this.accepted < this.batchNum) this.spare = reply.data;
+    if (reply.bytes > 0) this.bytes = reply.bytes;
+    if (reply.error) {
+      this.accepted--;
+      this.rejected ??= revive(reply.error);
+    }
+    if (reply.result) this.final = { result: reply.result };
+    if (reply.resultError) this.final = { error: revive(reply.resultError) };
+    if (this.outstanding === 0) for (const resolve of this.drained.splice(0)) resolve();
+  }
+
+  /** Waits for the batches sent so far; throws the first rejected batch's error (once). */
+  async settle(): Promise<void> {
+    if (this.outstanding > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    const rejected = this.rejected;
+    this.rejected = undefined;
+    if (rejected) throw rejected;
+  }
+
+  /** scale_d / offset_d; on the thread, available once `settle()` saw the batch_num-th batch. */
+  result(): ScaleOffset {
+    if (this.local) return this.local.result();
+    if (this.final?.error) throw this.final.error;
+    if (this.final?.result) return this.final.result;
+    throw new CalibrationError('CALIBRATION_INCOMPLETE', `layer ${this.spec.options.layer ?? '(unnamed)'} has seen ${this.accepted} of batch_num = ${this.batchNum} batches`, {
+      layer: this.spec.options.layer,
+      hint: 'run batch_num batches through the calibration graph before reading the result',
+    });
+  }
+
+  memoryBytes(): number {
+    return this.local ? this.local.memoryBytes() : this.bytes;
+  }
+
+  /** Frees the thread's accumulator (the session is disposed). */
+  release(): void {
+    if (this.remote !== undefined) statisticsThread().drop([this.remote]);
+    this.spare = undefined;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The statistics thread: holds the streaming accumulators of large calibration layers
+ * and feeds them the batches the kernels copy over (see accumulator.ts for why). It runs
+ * the same code as the main thread would (src/calib), batch by batch in arrival order, so
+ * the results are the same bit for bit. After a layer's batch_num-th batch it computes
+ * the layer's scale/offset right away, while the main thread is still running the model.
+ */
+import { parentPort } from 'worker_threads';
+import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import { AmctError } from '../../errors';
+import type { AccumulatorSpec, AddReply, SerializedError, StatisticsRequest } from './protocol';
+
+interface Entry {
+  accumulator: IfmrAccumulator | HfmgAccumulator;
+  batchNum: number;
+}
+
+const entries = new Map<number, Entry>();
+
+function serialize(e: unknown): SerializedError {
+  if (e instanceof AmctError) return { name: e.name, code: e.code, detail: e.detail, layer: e.layer, node: e.node, hint: e.hint };
+  return { name: 'Error', code: 'EXECUTION_FAILED', detail: e instanceof Error ? e.message : String(e) };
+}
+
+function build(spec: AccumulatorSpec): IfmrAccumulator | HfmgAccumulator {
+  return spec.algo === 'ifmr' ? new IfmrAccumulator(spec.options) : new HfmgAccumulator(spec.options);
+}
+
+function add(id: number, data: Float32Array): AddReply {
+  const entry = entries.get(id);
+  if (!entry) return { id, data, bytes: 0, error: serialize(new Error(`statistics thread: no accumulator ${id}`)) };
+  const reply: AddReply = { id, data, bytes: 0 };
+  try {
+    entry.accumulator.add(data);
+  } catch (e) {
+    reply.error = serialize(e);
+  }
+  if (!reply.error && entry.accumulator.batchesSeen === entry.batchNum) {
+    try {
+      reply.result = entry.accumulator.result();
+    } catch (e) {
+      reply.resultError = serialize(e);
+    }
+  }
+  reply.bytes = entry.accumulator.memoryBytes();
+  return reply;
+}
+
+parentPort!.on('message', (m: StatisticsRequest) => {
+  if (m.type === 'create') {
+    entries.set(m.id, { accumulator: build(m.spec), batchNum: m.batchNum });
+  } else if (m.type === 'drop') {
+    for (const id of m.ids) entries.delete(id);
+  } else {
+    const reply = add(m.id, m.data);
+    parentPort!.postMessage(reply, [reply.data.buffer as ArrayBuffer]);
+  }
+});
