@@ -3,7 +3,8 @@
  * (nsfwjs mobilenet_v2_mid), each in a fresh child process so one does not inherit the
  * other's heap:
  *   calibration: loadGraph, createQuantConfig, quantizeModel, Session.create (wasm),
- *                batch_num = 2 runs on photos (the second writes the record);
+ *                batch_num = 2 runs on photos (the second writes the record), with the
+ *                statistics thread (the default) and without;
  *   save:        saveModel from the .pb and that record.
  * Also the maxRSS of a child that only loads the model, as the floor.
  *
@@ -28,14 +29,14 @@ async function child(step: string, dir: string): Promise<void> {
     await saveGraph(await BENCH_MODELS.nsfwjs.load(), pb);
   } else if (step === 'load') {
     await loadGraph(pb);
-  } else if (step === 'calibration') {
+  } else if (step === 'calibration' || step === 'calibration-main-thread') {
     const graph = await loadGraph(pb);
     const outputs = outputsOf(graph);
     const input = inputOf(graph);
     const batches = await photoBatches(2, input.shape, BENCH_MODELS.nsfwjs.preprocess);
     await createQuantConfig(path.join(dir, 'config.json'), graph, { batchNum: 2 });
     const q = await quantizeModel(graph, path.join(dir, 'config.json'), record, { calibOutputs: outputs });
-    const session = await Session.create(graph, { backend: 'wasm' });
+    const session = await Session.create(graph, { backend: 'wasm', statisticsThread: step === 'calibration' });
     for (const b of batches) await session.run(q.calibOutputs, { [input.name]: b });
     session.dispose();
   } else if (step === 'save') {
@@ -57,10 +58,12 @@ async function main(): Promise<void> {
     run('prepare', dir);
     const load = run('load', dir);
     const calibration = run('calibration', dir);
+    const mainThread = run('calibration-main-thread', dir);
     const save = run('save', dir);
     console.log(`nsfwjs mobilenet_v2_mid, peak RSS (maxRSS) of a fresh process:`);
     console.log(`  loadGraph only:                         ${load.toFixed(0)} MiB`);
-    console.log(`  calibration (2 batches, wasm, record):  ${calibration.toFixed(0)} MiB`);
+    console.log(`  calibration (2 batches, wasm, record):  ${calibration.toFixed(0)} MiB (statistics thread, the default)`);
+    console.log(`  the same, statisticsThread: false:      ${mainThread.toFixed(0)} MiB`);
     console.log(`  saveModel:                              ${save.toFixed(0)} MiB`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
