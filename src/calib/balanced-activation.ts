@@ -14,7 +14,7 @@
  * - a moment histogram per channel (count and mean per bin, MomentHistogram): a bin of
  *   x_c with count n, mean m and spread h is, divided by s_c, a bin of y with count n,
  *   mean m/s_c and spread h/s_c — exact algebra. The IFMR loss of each clip candidate is
- *   then computed by the same histogramLoss as the plain streaming IFMR on the union of
+ *   then computed by the same candidateLosses as the plain streaming IFMR on the union of
  *   the rescaled bins. The only approximation is the one streaming IFMR already makes
  *   (bins straddling a rounding boundary), with bins `binsPerChannel` per channel; the
  *   result is compared with exact two-pass IFMR on y in __tests__/calib/balance.test.ts.
@@ -24,7 +24,7 @@ import { CalibrationError } from '../errors';
 import { channelLayout } from '../quant/channels';
 import { emptyDataError, IfmrParams, ScaleOffset, scanFinite } from './common';
 import { HfmgAccumulator, HfmgParams } from './hfmg';
-import { histogramLoss } from './hist-loss';
+import { candidateLosses } from './hist-loss';
 import { argmin, candidates, clampRange, finish, percentileRank } from './ifmr-search';
 import { BinModel, MomentHistogram } from './moment-histogram';
 import { TopK } from './tails';
@@ -171,7 +171,7 @@ export class BalancedActivationAccumulator {
     const range = clampRange(this.order(s, percentileRank(p.maxPercentile, n), true), this.order(s, percentileRank(p.minPercentile, n), false));
     const cands = candidates(range, p);
     const model = this.rescaledBins(s);
-    return finish(cands[argmin(cands.map((c) => histogramLoss(model, c.lo, c.clip, c.scale)))], range, p);
+    return finish(cands[argmin(candidateLosses(model, cands))], range, p);
   }
 
   private hfmgResult(s: ArrayLike<number>, params: HfmgParams): ScaleOffset {

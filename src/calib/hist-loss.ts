@@ -28,52 +28,77 @@ function gridIntegral(u: number, v: number, s: number): number {
   return first + last + ((kv - ku - 1) * s * s * s) / 12;
 }
 
-interface Grid {
-  lo: number;
-  c: number;
-  s: number;
-  qLo: number;
-  qC: number;
-}
-
-/** ∫ over [u, v] of the squared quantization error, clipped parts included. */
-function intervalIntegral(u: number, v: number, g: Grid): number {
-  let total = 0;
-  if (u < g.lo) {
-    const e = v < g.lo ? v : g.lo;
-    total += segment(u, e, g.qLo);
-    u = e;
-  }
-  if (v > g.c && v > u) {
-    const b = u > g.c ? u : g.c;
-    total += segment(b, v, g.qC);
-    v = b;
-  }
-  if (v > u) total += gridIntegral(u, v, g.s);
-  return total;
-}
-
 function quantize(x: number, lo: number, c: number, s: number): number {
   const xc = x < lo ? lo : x > c ? c : x;
   return roundHalfAwayFromZero(xc / s) * s;
 }
 
-/** Approximate IFMR loss of clip range [lo, c] with grid step s. */
-export function histogramLoss(m: BinModel, lo: number, c: number, s: number): number {
-  const g: Grid = { lo, c, s, qLo: quantize(lo, lo, c, s), qC: quantize(c, lo, c, s) };
-  // Intervals narrower than this are points: avoids 0/0 for constant bins.
-  const tiny = m.width * 1e-9;
-  let sum = 0;
-  for (let k = 0; k < m.n.length; k++) {
-    const n = m.n[k];
-    const mean = m.mean[k];
-    const half = m.half[k];
-    if (half <= tiny) {
-      const d = quantize(mean, lo, c, s) - mean;
-      sum += n * (d * d + (half * half) / 3);
-    } else {
-      sum += (n / (2 * half)) * intervalIntegral(mean - half, mean + half, g);
-    }
+/** The bins as the loss loop reads them; what does not depend on the candidate is computed once. */
+interface PreparedBins {
+  n: Float64Array;
+  mean: Float64Array;
+  half: Float64Array;
+  /** mean − half and mean + half: the uniform interval. */
+  u: Float64Array;
+  v: Float64Array;
+  /** n / (2·half): the density of the interval. */
+  density: Float64Array;
+  total: number;
+  /** Intervals narrower than this are points: avoids 0/0 for constant bins. */
+  tiny: number;
+}
+
+function prepare(m: BinModel): PreparedBins {
+  const k = m.n.length;
+  const p: PreparedBins = { n: m.n, mean: m.mean, half: m.half, u: new Float64Array(k), v: new Float64Array(k), density: new Float64Array(k), total: m.total, tiny: m.width * 1e-9 };
+  for (let i = 0; i < k; i++) {
+    p.u[i] = m.mean[i] - m.half[i];
+    p.v[i] = m.mean[i] + m.half[i];
+    p.density[i] = m.n[i] / (2 * m.half[i]);
   }
-  return sum / m.total;
+  return p;
+}
+
+/**
+ * Approximate IFMR loss of clip range [lo, c] with grid step s. One loop with every step
+ * inline (it runs candidates × bins times, ~22 M on MobileNetV2's last batch); the
+ * arithmetic, and so every loss bit, is that of the textbook form: per bin,
+ * density · (∫ clipped below + ∫ clipped above + ∫ on the grid).
+ */
+function loss(p: PreparedBins, lo: number, c: number, s: number): number {
+  const qLo = quantize(lo, lo, c, s);
+  const qC = quantize(c, lo, c, s);
+  const { n: ns, half: halves, u: us, v: vs, density } = p;
+  let sum = 0;
+  for (let k = 0; k < ns.length; k++) {
+    const half = halves[k];
+    if (half <= p.tiny) {
+      const mean = p.mean[k];
+      const d = quantize(mean, lo, c, s) - mean;
+      sum += ns[k] * (d * d + (half * half) / 3);
+      continue;
+    }
+    let u = us[k];
+    let v = vs[k];
+    let total = 0;
+    if (u < lo) {
+      const e = v < lo ? v : lo;
+      total += segment(u, e, qLo);
+      u = e;
+    }
+    if (v > c && v > u) {
+      const b = u > c ? u : c;
+      total += segment(b, v, qC);
+      v = b;
+    }
+    if (v > u) total += gridIntegral(u, v, s);
+    sum += density[k] * total;
+  }
+  return sum / p.total;
+}
+
+/** The loss of each candidate clip range, over one histogram snapshot. */
+export function candidateLosses(m: BinModel, candidates: readonly { lo: number; clip: number; scale: number }[]): number[] {
+  const p = prepare(m);
+  return candidates.map((c) => loss(p, c.lo, c.clip, c.scale));
 }

@@ -21,7 +21,7 @@
  */
 import { CalibrationError } from '../errors';
 import { checkIfmrParams, emptyDataError, IfmrParams, ScaleOffset, scanFinite } from './common';
-import { histogramLoss } from './hist-loss';
+import { candidateLosses } from './hist-loss';
 import { argmin, candidates, clampRange, finish, percentileRank } from './ifmr-search';
 import { MomentHistogram } from './moment-histogram';
 import { TopK } from './tails';
@@ -136,8 +136,7 @@ export class IfmrAccumulator {
     const minV = negMin !== undefined ? -negMin : this.hist.quantile(rMin, false, dataMin, dataMax);
     const range = clampRange(maxV, minV);
     const cands = candidates(range, this.params);
-    const model = this.hist.snapshot();
-    const losses = cands.map((c) => histogramLoss(model, c.lo, c.clip, c.scale));
+    const losses = candidateLosses(this.hist.snapshot(), cands);
     return finish(cands[argmin(losses)], range, this.params);
   }
 
