@@ -15,6 +15,9 @@ import { rng, uniform } from '../helpers/graph-builders';
 import { humanModel } from '../helpers/models';
 import { batch, tempDir, tinyNet } from './calibration-fixtures';
 
+// Two threads even on a 2-core machine, so layers are dealt to different threads here.
+process.env.AMCT_STATISTICS_THREADS = '2';
+
 const ACTIVATIONS = ['conv1/act_quant/QuantIfmr', 'conv2/act_quant/QuantIfmr'];
 /** Images per batch that put both tiny-net layers above the thread's threshold (n·6·6·3 and n·6·6·8 values). */
 const LARGE = Math.ceil(MIN_THREAD_VALUES / (6 * 6 * 3)) + 1;

@@ -18,6 +18,7 @@ import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
 import type { ScaleOffset } from '../../calib';
 import { AmctError, CalibrationError, ErrorCode, SessionError } from '../../errors';
 import { statisticsThread } from './pool';
+import type { StatisticsThread } from './pool';
 import type { AccumulatorSpec, AddReply, SerializedError } from './protocol';
 
 /** Batches smaller than this (values) are binned on the main thread. */
@@ -36,7 +37,8 @@ function revive(e: SerializedError): AmctError {
 export class LayerStatistics {
   /** The accumulator while it lives on this thread (always before the first batch). */
   private local?: IfmrAccumulator | HfmgAccumulator;
-  /** Its id on the statistics thread once it moved there. */
+  /** The statistics thread and the id there, once the accumulator moved. */
+  private thread?: StatisticsThread;
   private remote?: number;
   /** Batches accepted (sent and not rejected). */
   private accepted = 0;
@@ -68,9 +70,13 @@ export class LayerStatistics {
 
   /** Adds a batch; on the thread, the values are copied first, so `data` may be a view that changes after. */
   add(data: Float32Array): void {
-    if (this.local && this.local.batchesSeen === 0 && this.threaded && data.length >= MIN_THREAD_VALUES && statisticsThread().available()) {
-      this.remote = statisticsThread().create(this.spec, this.batchNum, (reply) => this.onReply(reply));
-      this.local = undefined;
+    if (this.local && this.local.batchesSeen === 0 && this.threaded && data.length >= MIN_THREAD_VALUES) {
+      const thread = statisticsThread();
+      if (thread.available()) {
+        this.thread = thread;
+        this.remote = thread.create(this.spec, this.batchNum, (reply) => this.onReply(reply));
+        this.local = undefined;
+      }
     }
     if (this.local) {
       this.local.add(data);
@@ -81,7 +87,7 @@ export class LayerStatistics {
     copy.set(data);
     this.accepted++;
     this.outstanding++;
-    statisticsThread().add(this.remote!, copy);
+    this.thread!.add(this.remote!, copy);
   }
 
   private onReply(reply: AddReply): void {
@@ -122,7 +128,7 @@ export class LayerStatistics {
 
   /** Frees the thread's accumulator (the session is disposed). */
   release(): void {
-    if (this.remote !== undefined) statisticsThread().drop([this.remote]);
+    if (this.remote !== undefined) this.thread!.drop([this.remote]);
     this.spare = undefined;
   }
 }

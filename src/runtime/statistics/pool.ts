@@ -1,5 +1,5 @@
 /**
- * The one statistics thread of the process (a worker_threads Worker running thread.ts),
+ * The process's statistics threads (worker_threads Workers running thread.ts), each
  * started on first use and shared by every Session. It keeps the process alive only
  * while batches are in flight, and stops IDLE_MS after the last session using it was
  * disposed (a thread holds ~10 MB of its own; the next calibration starts another). When it cannot start (thread.js missing from a bundle) or
@@ -7,6 +7,7 @@
  * error (accumulator.ts), so calibration is never silently wrong.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { log } from '../../log';
@@ -140,10 +141,24 @@ class StatisticsThread {
   }
 }
 
-let shared: StatisticsThread | undefined;
+export type { StatisticsThread };
 
-/** The process's statistics thread (created lazily; it starts on the first `available()`). */
+/**
+ * How many statistics threads: one per core the model's own thread leaves free, at most 4
+ * (AMCT_STATISTICS_THREADS overrides). Layers are dealt to them in turn, so the last
+ * batch's scale/offset searches of different layers run in parallel too.
+ */
+function poolSize(): number {
+  const env = Number(process.env.AMCT_STATISTICS_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
+  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
+}
+
+const threads: StatisticsThread[] = [];
+let turn = 0;
+
+/** The statistics thread for the next layer (created lazily; each starts on its first `available()`). */
 export function statisticsThread(): StatisticsThread {
-  shared ??= new StatisticsThread();
-  return shared;
+  if (threads.length === 0) for (let i = poolSize(); i > 0; i--) threads.push(new StatisticsThread());
+  return threads[turn++ % threads.length];
 }
