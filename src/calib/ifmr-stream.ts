@@ -23,7 +23,9 @@ import { CalibrationError } from '../errors';
 import { checkIfmrParams, emptyDataError, IfmrParams, ScaleOffset, scanFinite } from './common';
 import { candidateLosses } from './hist-loss';
 import { argmin, candidates, clampRange, finish, percentileRank } from './ifmr-search';
+import type { Candidate, Range } from './ifmr-search';
 import { MomentHistogram } from './moment-histogram';
+import type { BinModel } from './moment-histogram';
 import { TopK } from './tails';
 
 export interface IfmrAccumulatorOptions extends IfmrParams {
@@ -33,6 +35,19 @@ export interface IfmrAccumulatorOptions extends IfmrParams {
   numBins?: number;
   /** Upper bound on each tail buffer's capacity (values); default 65536. */
   maxTailCapacity?: number;
+}
+
+/** The last step of streaming IFMR as plain data (IfmrAccumulator.searchInput). */
+export interface IfmrSearchInput {
+  model: BinModel;
+  candidates: Candidate[];
+  range: Range;
+  params: IfmrParams;
+}
+
+/** The candidate with the least loss over the bins, as scale_d / offset_d. */
+export function searchResult(input: IfmrSearchInput): ScaleOffset {
+  return finish(input.candidates[argmin(candidateLosses(input.model, input.candidates))], input.range, input.params);
 }
 
 const DEFAULT_BINS = 16384;
@@ -120,6 +135,14 @@ export class IfmrAccumulator {
 
   /** scale_d / offset_d over everything added so far. */
   result(): ScaleOffset {
+    return searchResult(this.searchInput());
+  }
+
+  /**
+   * What `result()` searches: the histogram as bins and the clipping candidates. Plain
+   * data, so another thread can finish the search (searchResult) with the same result.
+   */
+  searchInput(): IfmrSearchInput {
     const n = this.hist.total;
     if (n === 0 || this.top === undefined) {
       throw new CalibrationError('CALIBRATION_INCOMPLETE', `No calibration data was collected for layer ${this.params.layer ?? '(unnamed)'}`, {
@@ -135,9 +158,7 @@ export class IfmrAccumulator {
     const negMin = this.bottom!.rankFromTop(rMin);
     const minV = negMin !== undefined ? -negMin : this.hist.quantile(rMin, false, dataMin, dataMax);
     const range = clampRange(maxV, minV);
-    const cands = candidates(range, this.params);
-    const losses = candidateLosses(this.hist.snapshot(), cands);
-    return finish(cands[argmin(losses)], range, this.params);
+    return { model: this.hist.snapshot(), candidates: candidates(range, this.params), range, params: this.params };
   }
 
   /** Bytes held by this accumulator's buffers (constant after the first batch). */

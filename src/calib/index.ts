@@ -2,8 +2,8 @@
 export type { IfmrParams, ScaleOffset } from './common';
 export { ifmr, exactLoss } from './ifmr';
 export { percentileRank, candidateCount } from './ifmr-search';
-export { IfmrAccumulator } from './ifmr-stream';
-export type { IfmrAccumulatorOptions } from './ifmr-stream';
+export { IfmrAccumulator, searchResult } from './ifmr-stream';
+export type { IfmrAccumulatorOptions, IfmrSearchInput } from './ifmr-stream';
 export { HfmgAccumulator, HFMG_BIN_CHOICES } from './hfmg';
 export type { HfmgParams } from './hfmg';
 export { arq } from './arq';

@@ -14,7 +14,7 @@
  * kernels' afterRun hook awaits, so it still fails the session.run that fed it, and the
  * accumulator is as it was before that batch, as on the main thread.
  */
-import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
+import { HfmgAccumulator, IfmrAccumulator, searchResult } from '../../calib';
 import type { ScaleOffset } from '../../calib';
 import { AmctError, CalibrationError, ErrorCode, SessionError } from '../../errors';
 import { statisticsThread } from './pool';
@@ -100,7 +100,17 @@ export class LayerStatistics {
     }
     if (reply.result) this.final = { result: reply.result };
     if (reply.resultError) this.final = { error: revive(reply.resultError) };
+    if (reply.search) this.finishSearch(reply);
     if (this.outstanding === 0) for (const resolve of this.drained.splice(0)) resolve();
+  }
+
+  /** The thread handed the last step of the search back: this thread's share of the work. */
+  private finishSearch(reply: AddReply): void {
+    try {
+      this.final = { result: searchResult(reply.search!) };
+    } catch (e) {
+      this.final = { error: e instanceof AmctError ? e : new CalibrationError('CALIBRATION_INCOMPLETE', `layer ${this.spec.options.layer}: the scale/offset search failed: ${String(e)}`, { layer: this.spec.options.layer, hint: 'run the calibration again with { statisticsThread: false } and report the error' }) };
+    }
   }
 
   /** Waits for the batches sent so far; throws the first rejected batch's error (once). */

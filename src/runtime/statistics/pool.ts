@@ -42,11 +42,13 @@ class StatisticsThread {
 
   /** A new accumulator in the thread; replies to its batches go to `onReply`, in order. */
   create(spec: AccumulatorSpec, batchNum: number, onReply: ReplyHandler): number {
+    // With p threads the main thread finishes one IFMR search in p + 1: its share while it waits.
+    const shareEvery = threads.length + 1;
     const id = this.nextId++;
     clearTimeout(this.idleTimer);
     this.handlers.set(id, onReply);
     this.pending.set(id, 0);
-    this.send({ type: 'create', id, spec, batchNum });
+    this.send({ type: 'create', id, spec, batchNum, shareEvery });
     return id;
   }
 

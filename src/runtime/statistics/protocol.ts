@@ -3,7 +3,7 @@
  * (thread.ts). Batches travel as transferred ArrayBuffers and come back with the reply,
  * so each layer reuses one buffer instead of allocating one per batch.
  */
-import type { HfmgParams, IfmrAccumulatorOptions, ScaleOffset } from '../../calib';
+import type { HfmgParams, IfmrAccumulatorOptions, IfmrSearchInput, ScaleOffset } from '../../calib';
 
 /** Which accumulator to build, with the options its constructor takes. */
 export type AccumulatorSpec = { algo: 'ifmr'; options: IfmrAccumulatorOptions } | { algo: 'hfmg'; options: HfmgParams };
@@ -19,7 +19,8 @@ export interface SerializedError {
 }
 
 export type StatisticsRequest =
-  | { type: 'create'; id: number; spec: AccumulatorSpec; batchNum: number }
+  /** `shareEvery`: hand back every n-th finished IFMR search of this thread (0: none). */
+  | { type: 'create'; id: number; spec: AccumulatorSpec; batchNum: number; shareEvery: number }
   | { type: 'add'; id: number; data: Float32Array }
   | { type: 'drop'; ids: number[] };
 
@@ -33,6 +34,8 @@ export interface AddReply {
   /** After the batch_num-th batch: the scale/offset (or why there is none). */
   result?: ScaleOffset;
   resultError?: SerializedError;
+  /** Instead of `result`: the IFMR search, for the main thread to finish (searchResult). */
+  search?: IfmrSearchInput;
   /** The accumulator's memory after this batch. */
   bytes: number;
 }

@@ -3,7 +3,9 @@
  * and feeds them the batches the kernels copy over (see accumulator.ts for why). It runs
  * the same code as the main thread would (src/calib), batch by batch in arrival order, so
  * the results are the same bit for bit. After a layer's batch_num-th batch it computes
- * the layer's scale/offset right away, while the main thread is still running the model.
+ * the layer's scale/offset right away, while the main thread is still running the model;
+ * every `shareEvery`-th such search it hands back instead, for the main thread to finish
+ * once the model has run, so on the last batch both cores search.
  */
 import { parentPort } from 'worker_threads';
 import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
@@ -13,9 +15,11 @@ import type { AccumulatorSpec, AddReply, SerializedError, StatisticsRequest } fr
 interface Entry {
   accumulator: IfmrAccumulator | HfmgAccumulator;
   batchNum: number;
+  shareEvery: number;
 }
 
 const entries = new Map<number, Entry>();
+let searchesFinished = 0;
 
 function serialize(e: unknown): SerializedError {
   if (e instanceof AmctError) return { name: e.name, code: e.code, detail: e.detail, layer: e.layer, node: e.node, hint: e.hint };
@@ -37,7 +41,9 @@ function add(id: number, data: Float32Array): AddReply {
   }
   if (!reply.error && entry.accumulator.batchesSeen === entry.batchNum) {
     try {
-      reply.result = entry.accumulator.result();
+      const share = entry.shareEvery > 0 && entry.accumulator instanceof IfmrAccumulator && ++searchesFinished % entry.shareEvery === 0;
+      if (share) reply.search = (entry.accumulator as IfmrAccumulator).searchInput();
+      else reply.result = entry.accumulator.result();
     } catch (e) {
       reply.resultError = serialize(e);
     }
@@ -48,11 +54,13 @@ function add(id: number, data: Float32Array): AddReply {
 
 parentPort!.on('message', (m: StatisticsRequest) => {
   if (m.type === 'create') {
-    entries.set(m.id, { accumulator: build(m.spec), batchNum: m.batchNum });
+    entries.set(m.id, { accumulator: build(m.spec), batchNum: m.batchNum, shareEvery: m.shareEvery });
   } else if (m.type === 'drop') {
     for (const id of m.ids) entries.delete(id);
   } else {
     const reply = add(m.id, m.data);
-    parentPort!.postMessage(reply, [reply.data.buffer as ArrayBuffer]);
+    const transfer = [reply.data.buffer as ArrayBuffer];
+    if (reply.search) transfer.push(reply.search.model.n.buffer as ArrayBuffer, reply.search.model.mean.buffer as ArrayBuffer, reply.search.model.half.buffer as ArrayBuffer);
+    parentPort!.postMessage(reply, transfer);
   }
 });
