@@ -91,18 +91,21 @@ test('the flow runs from the installed package (calibration on wasm, INT8 on cpu
       const data = new Float32Array(2 * 784).map((_, i) => (i % 29) / 29);
       for (let b = 0; b < 2; b++) await s.run(['output'], { input: { data, shape: [2, 28, 28, 1] } });
       const written = await q.recordWritten;
+      // Layers whose statistics ran on the statistics thread: dist/runtime/statistics/thread.js, as installed.
+      const onThread = [...q.inserted.activation.values()].filter((n) => s.nodeState(n).get('calibration').accumulator.onThread).length;
       s.dispose();
       const r = await amct.saveModel(model, ['output'], path.join(out, 'record.txt'), path.join(out, 'mnist'));
       // The INT8 check on cpu: the backend whose first tensor would print the tfjs banner.
       const int8 = await amct.Session.create(await amct.loadGraph(r.quantizedPb), { backend: 'cpu' });
       const [p] = await int8.run(['output'], { input: { data, shape: [2, 28, 28, 1] } });
       int8.dispose();
-      console.log(JSON.stringify({ backend: s.backend, int8Backend: int8.backend, entries: written.entries, layers: r.layers.length, sum: Array.from(p.data).reduce((a, b) => a + b, 0) }));
+      console.log(JSON.stringify({ backend: s.backend, int8Backend: int8.backend, entries: written.entries, layers: r.layers.length, onThread, sum: Array.from(p.data).reduce((a, b) => a + b, 0) }));
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const r = run(process.execPath, ['-e', script], project);
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
   expect(result).toMatchObject({ backend: 'wasm', int8Backend: 'cpu', layers: 9 });
   expect(result.entries).toBeGreaterThanOrEqual(9);
+  expect(result.onThread).toBeGreaterThan(0);
   expect(result.sum).toBeCloseTo(2, 4); // two softmax rows
   expect(r.stdout + r.stderr).not.toMatch(BANNER);
 });
