@@ -25,7 +25,9 @@ const RUNS = Number(process.argv[2] ?? 15);
 const BATCH = Number(process.argv[3] ?? 1);
 const BACKEND = (process.argv[4] ?? 'wasm') as BackendName;
 const [MODEL] = modelsFromArg(process.argv[5] ?? 'nsfwjs');
-const WARMUP = 2;
+// Six warm-up runs: under ts-node the statistics thread (thread.ts through ts-node's
+// require hook) reaches full speed only after about five runs; from dist/ after one.
+const WARMUP = 6;
 
 /** Main-thread CPU ms spent inside IfmrAccumulator.add (the statistics), per run. */
 let statsMs = 0;
