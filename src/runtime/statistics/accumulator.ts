@@ -14,25 +14,16 @@
  * kernels' afterRun hook awaits, so it still fails the session.run that fed it, and the
  * accumulator is as it was before that batch, as on the main thread.
  */
-import { HfmgAccumulator, IfmrAccumulator, searchResult } from '../../calib';
-import type { ScaleOffset } from '../../calib';
-import { AmctError, CalibrationError, ErrorCode, SessionError } from '../../errors';
+import { searchResult } from '../../calib';
+import type { HfmgAccumulator, IfmrAccumulator, ScaleOffset } from '../../calib';
+import { AmctError, CalibrationError } from '../../errors';
 import { statisticsThread } from './pool';
 import type { StatisticsThread } from './pool';
-import type { AccumulatorSpec, AddReply, SerializedError } from './protocol';
+import { buildAccumulator, reviveError } from './protocol';
+import type { AccumulatorSpec, AddReply } from './protocol';
 
 /** Batches smaller than this (values) are binned on the main thread. */
 export const MIN_THREAD_VALUES = 4096;
-
-function build(spec: AccumulatorSpec): IfmrAccumulator | HfmgAccumulator {
-  return spec.algo === 'ifmr' ? new IfmrAccumulator(spec.options) : new HfmgAccumulator(spec.options);
-}
-
-function revive(e: SerializedError): AmctError {
-  const context = { layer: e.layer, node: e.node, hint: e.hint };
-  const code = e.code as ErrorCode;
-  return e.name === 'CalibrationError' ? new CalibrationError(code, e.detail, context) : new SessionError(code, e.detail, context);
-}
 
 export class LayerStatistics {
   /** The accumulator while it lives on this thread (always before the first batch). */
@@ -56,7 +47,7 @@ export class LayerStatistics {
     private readonly batchNum: number,
     private readonly threaded: boolean,
   ) {
-    this.local = build(spec); // checks the settings now, where the caller can see the error
+    this.local = buildAccumulator(spec); // checks the settings now, where the caller can see the error
   }
 
   get batchesSeen(): number {
@@ -96,10 +87,10 @@ export class LayerStatistics {
     if (reply.bytes > 0) this.bytes = reply.bytes;
     if (reply.error) {
       this.accepted--;
-      this.rejected ??= revive(reply.error);
+      this.rejected ??= reviveError(reply.error);
     }
     if (reply.result) this.final = { result: reply.result };
-    if (reply.resultError) this.final = { error: revive(reply.resultError) };
+    if (reply.resultError) this.final = { error: reviveError(reply.resultError) };
     if (reply.search) this.finishSearch(reply);
     if (this.outstanding === 0) for (const resolve of this.drained.splice(0)) resolve();
   }

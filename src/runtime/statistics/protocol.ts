@@ -1,12 +1,20 @@
 /**
- * Messages between a Session's calibration kernels and the statistics thread
- * (thread.ts). Batches travel as transferred ArrayBuffers and come back with the reply,
- * so each layer reuses one buffer instead of allocating one per batch.
+ * What a Session's calibration kernels (accumulator.ts) and the statistics threads
+ * (thread.ts) exchange, and what both sides build from it. Batches travel as transferred
+ * ArrayBuffers and come back with the reply, so each layer reuses one buffer instead of
+ * allocating one per batch.
  */
+import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
 import type { HfmgParams, IfmrAccumulatorOptions, IfmrSearchInput, ScaleOffset } from '../../calib';
+import { AmctError, CalibrationError, ErrorCode, SessionError } from '../../errors';
 
 /** Which accumulator to build, with the options its constructor takes. */
 export type AccumulatorSpec = { algo: 'ifmr'; options: IfmrAccumulatorOptions } | { algo: 'hfmg'; options: HfmgParams };
+
+/** The accumulator a spec describes (both threads build it the same way). */
+export function buildAccumulator(spec: AccumulatorSpec): IfmrAccumulator | HfmgAccumulator {
+  return spec.algo === 'ifmr' ? new IfmrAccumulator(spec.options) : new HfmgAccumulator(spec.options);
+}
 
 /** An AmctError as plain data (classes do not survive structured cloning). */
 export interface SerializedError {
@@ -38,4 +46,16 @@ export interface AddReply {
   search?: IfmrSearchInput;
   /** The accumulator's memory after this batch. */
   bytes: number;
+}
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof AmctError) return { name: e.name, code: e.code, detail: e.detail, layer: e.layer, node: e.node, hint: e.hint };
+  return { name: 'Error', code: 'EXECUTION_FAILED', detail: e instanceof Error ? e.message : String(e) };
+}
+
+/** The error again, as the class the user catches (CalibrationError for bad data). */
+export function reviveError(e: SerializedError): AmctError {
+  const context = { layer: e.layer, node: e.node, hint: e.hint };
+  const code = e.code as ErrorCode;
+  return e.name === 'CalibrationError' ? new CalibrationError(code, e.detail, context) : new SessionError(code, e.detail, context);
 }

@@ -9,8 +9,8 @@
  */
 import { parentPort } from 'worker_threads';
 import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
-import { AmctError } from '../../errors';
-import type { AccumulatorSpec, AddReply, SerializedError, StatisticsRequest } from './protocol';
+import { buildAccumulator, serializeError } from './protocol';
+import type { AddReply, StatisticsRequest } from './protocol';
 
 interface Entry {
   accumulator: IfmrAccumulator | HfmgAccumulator;
@@ -21,23 +21,14 @@ interface Entry {
 const entries = new Map<number, Entry>();
 let searchesFinished = 0;
 
-function serialize(e: unknown): SerializedError {
-  if (e instanceof AmctError) return { name: e.name, code: e.code, detail: e.detail, layer: e.layer, node: e.node, hint: e.hint };
-  return { name: 'Error', code: 'EXECUTION_FAILED', detail: e instanceof Error ? e.message : String(e) };
-}
-
-function build(spec: AccumulatorSpec): IfmrAccumulator | HfmgAccumulator {
-  return spec.algo === 'ifmr' ? new IfmrAccumulator(spec.options) : new HfmgAccumulator(spec.options);
-}
-
 function add(id: number, data: Float32Array): AddReply {
   const entry = entries.get(id);
-  if (!entry) return { id, data, bytes: 0, error: serialize(new Error(`statistics thread: no accumulator ${id}`)) };
+  if (!entry) return { id, data, bytes: 0, error: serializeError(new Error(`statistics thread: no accumulator ${id}`)) };
   const reply: AddReply = { id, data, bytes: 0 };
   try {
     entry.accumulator.add(data);
   } catch (e) {
-    reply.error = serialize(e);
+    reply.error = serializeError(e);
   }
   if (!reply.error && entry.accumulator.batchesSeen === entry.batchNum) {
     try {
@@ -45,7 +36,7 @@ function add(id: number, data: Float32Array): AddReply {
       if (share) reply.search = (entry.accumulator as IfmrAccumulator).searchInput();
       else reply.result = entry.accumulator.result();
     } catch (e) {
-      reply.resultError = serialize(e);
+      reply.resultError = serializeError(e);
     }
   }
   reply.bytes = entry.accumulator.memoryBytes();
@@ -54,7 +45,7 @@ function add(id: number, data: Float32Array): AddReply {
 
 parentPort!.on('message', (m: StatisticsRequest) => {
   if (m.type === 'create') {
-    entries.set(m.id, { accumulator: build(m.spec), batchNum: m.batchNum, shareEvery: m.shareEvery });
+    entries.set(m.id, { accumulator: buildAccumulator(m.spec), batchNum: m.batchNum, shareEvery: m.shareEvery });
   } else if (m.type === 'drop') {
     for (const id of m.ids) entries.delete(id);
   } else {
