@@ -1,0 +1,106 @@
+/**
+ * Chains of elementwise ops of the deployable graph (SPEC §6) run as one kernel pass:
+ * [BiasAdd] → [AscendDequant] → [Relu | Relu6] → [AscendQuant] → [AscendAntiQuant], two or
+ * more of them in this order (kernels/ascend-chain.ts; exact, see ascend-chain-loop.ts).
+ *
+ * Done in the session's private tfjs copy only, when it is created. The last node of a
+ * chain is replaced by an ASCEND_CHAIN_OP node of the same name reading the chain's input,
+ * so its consumers and fetches of it are unchanged. The other nodes of the chain stay in
+ * the copy, read by nobody: tfjs runs only what the fetched tensors need, so they cost
+ * nothing unless fetched, and fetching them still gives their own values.
+ *
+ * A node joins a chain only when the next one is its only reader (no second consumer, no
+ * control edge), so no value is computed twice; constants (bias, deq_scale) must be
+ * Consts (the folding in ascend-folding.ts runs first), and channels on the last axis.
+ */
+import { attr, attrFloat, attrInt, attrInts, attrString, attrTensor, attrType, DataType, parseTensorName } from '../ir';
+import type { Graph, NodeDef } from '../ir';
+import { constBehind } from './graph-checks';
+
+export const ASCEND_CHAIN_OP = 'AmctAscendChain';
+/** The names of the chain's nodes, in order, on the fused node. */
+export const CHAIN_ATTR = '_amct_chain';
+
+/** Position of each op in a chain. */
+const STEP_ORDER: Record<string, number> = { BiasAdd: 0, AscendDequant: 1, Relu: 2, Relu6: 2, AscendQuant: 3, AscendAntiQuant: 4 };
+
+function channelsLast(node: NodeDef): boolean {
+  return !attrString(node, 'data_format', 'NHWC').startsWith('NC');
+}
+
+function constValues(graph: Graph, tensor: string | undefined): number | undefined {
+  const c = tensor === undefined ? undefined : constBehind(graph, tensor);
+  if (!c || c.attr.value?.kind !== 'tensor') return undefined;
+  return attrTensor(c).data.length;
+}
+
+/** Whether the chain kernel can take this node's place exactly (else its own kernel runs, and reports bad attrs). */
+function fusible(graph: Graph, node: NodeDef): boolean {
+  if (!(node.op in STEP_ORDER) || node.controlInputs.length > 0 || node.inputs.length === 0) return false;
+  if (attrType(node, 'T', DataType.DT_FLOAT) !== DataType.DT_FLOAT) return false;
+  switch (node.op) {
+    case 'BiasAdd':
+      return node.inputs.length === 2 && channelsLast(node) && constValues(graph, node.inputs[1]) !== undefined;
+    case 'AscendDequant': {
+      const n = constValues(graph, node.inputs[1]);
+      const k = attrInts(node, 'ksize', [1, 1]).reduce((a, b) => a * b, 1);
+      return n !== undefined && (n === 1 || channelsLast(node)) && Number.isInteger(k) && k >= 1;
+    }
+    case 'AscendQuant': {
+      const bits = attrInt(node, 'quant_bits', 8);
+      return bits >= 2 && bits <= 16 && Number.isInteger(attrFloat(node, 'offset', 0)) && node.attr.scale !== undefined;
+    }
+    case 'AscendAntiQuant':
+      return node.attr.scale !== undefined;
+    default:
+      return node.inputs.length === 1;
+  }
+}
+
+/** The node reading `node`'s output when it is the only reader (data or control), else undefined. */
+function onlyReader(graph: Graph, node: NodeDef): NodeDef | undefined {
+  const readers = graph.dataConsumersOfNode(node.name);
+  if (readers.length !== 1 || readers[0].inputIndex !== 0 || graph.controlDependents(node.name).length > 0) return undefined;
+  const next = readers[0].node;
+  return parseTensorName(next.inputs[0]).index === 0 ? next : undefined;
+}
+
+function follows(a: NodeDef, b: NodeDef): boolean {
+  return STEP_ORDER[b.op] > STEP_ORDER[a.op];
+}
+
+/** The chain starting at `head`, as long as the order and the single readers allow. */
+function chainFrom(graph: Graph, head: NodeDef): NodeDef[] {
+  const chain = [head];
+  for (;;) {
+    const last = chain[chain.length - 1];
+    const next = onlyReader(graph, last);
+    if (!next || !fusible(graph, next) || !follows(last, next)) return chain;
+    chain.push(next);
+  }
+}
+
+/** Whether `node` would extend a chain that starts before it. */
+function continuesChain(graph: Graph, node: NodeDef): boolean {
+  const before = graph.node(parseTensorName(node.inputs[0]).node);
+  return before !== undefined && fusible(graph, before) && follows(before, node) && onlyReader(graph, before) === node;
+}
+
+/** Replaces every chain of two or more steps by an ASCEND_CHAIN_OP node; returns those nodes. */
+export function fuseAscendChains(graph: Graph): NodeDef[] {
+  const chains = graph
+    .nodes()
+    .filter((n) => fusible(graph, n) && !continuesChain(graph, n))
+    .map((head) => chainFrom(graph, head))
+    .filter((chain) => chain.length >= 2);
+  return chains.map((chain) => {
+    const last = chain[chain.length - 1];
+    const params = chain.filter((n) => n.op === 'BiasAdd' || n.op === 'AscendDequant').map((n) => n.inputs[1]);
+    return graph.replaceNode(last.name, {
+      op: ASCEND_CHAIN_OP,
+      inputs: [chain[0].inputs[0], ...params],
+      controlInputs: [],
+      attr: { T: attr.type(DataType.DT_FLOAT), [CHAIN_ATTR]: attr.strs(chain.map((n) => n.name)) },
+    });
+  });
+}
