@@ -21,6 +21,9 @@ export const ASCEND_CHAIN_OP = 'AmctAscendChain';
 /** The names of the chain's nodes, in order, on the fused node. */
 export const CHAIN_ATTR = '_amct_chain';
 
+/** Ops the chain kernel runs faster than their own kernels even alone (one pass, not 1–8 ops); tfjs runs BiasAdd and Relu alone well. */
+const SINGLE_STEPS = new Set(['AscendDequant', 'AscendQuant', 'AscendAntiQuant']);
+
 /** Position of each op in a chain. */
 const STEP_ORDER: Record<string, number> = { BiasAdd: 0, AscendDequant: 1, Relu: 2, Relu6: 2, AscendQuant: 3, AscendAntiQuant: 4 };
 
@@ -86,14 +89,16 @@ function continuesChain(graph: Graph, node: NodeDef): boolean {
   return before !== undefined && fusible(graph, before) && follows(before, node) && onlyReader(graph, before) === node;
 }
 
-/** Replaces every chain of two or more steps by an ASCEND_CHAIN_OP node; returns those nodes. */
+/** Replaces every chain of two or more steps, and every Ascend op alone, by an ASCEND_CHAIN_OP node; returns those nodes. */
 export function fuseAscendChains(graph: Graph): NodeDef[] {
   const chains = graph
     .nodes()
     .filter((n) => fusible(graph, n) && !continuesChain(graph, n))
     .map((head) => chainFrom(graph, head))
-    .filter((chain) => chain.length >= 2);
-  return chains.map((chain) => {
+    .filter((chain) => chain.length >= 2 || SINGLE_STEPS.has(chain[0].op));
+  // Ascend ops inside a chain stay for fetches of them: they too run as one pass when fetched.
+  const inside = chains.flatMap((chain) => chain.slice(0, -1).filter((n) => SINGLE_STEPS.has(n.op)).map((n) => [n]));
+  return [...chains, ...inside].map((chain) => {
     const last = chain[chain.length - 1];
     const params = chain.filter((n) => n.op === 'BiasAdd' || n.op === 'AscendDequant').map((n) => n.inputs[1]);
     return graph.replaceNode(last.name, {

@@ -27,8 +27,11 @@ export interface ChainSteps {
   antiQuant?: number;
 }
 
-/** y[i] = steps(x[i]) with channel c = i mod channels; x and y may be views of one heap, not overlapping. */
-export function runChain(x: Float32Array, y: Float32Array, channels: number, s: ChainSteps): void {
+/**
+ * y[i] = steps(x[i]) with channel c = (first + i) mod channels; x and y may be views of one
+ * heap, not overlapping. (The wasm passes do the same faster; this one runs where they cannot.)
+ */
+export function runChain(x: Float32Array, y: Float32Array, channels: number, s: ChainSteps, first = 0): void {
   const fround = Math.fround;
   const floor = Math.floor;
   const bias = s.bias;
@@ -43,7 +46,7 @@ export function runChain(x: Float32Array, y: Float32Array, channels: number, s: 
   const hi = s.quant ? s.quant.hi : 0;
   const anti = s.antiQuant !== undefined;
   const as = fround(s.antiQuant ?? 1);
-  for (let i = 0, c = 0; i < x.length; i++) {
+  for (let i = 0, c = first; i < x.length; i++) {
     let v = x[i];
     if (bias) v = fround(v + bias[c]);
     if (dq) {

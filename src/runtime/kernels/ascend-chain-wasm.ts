@@ -42,14 +42,14 @@ const OP = {
 } as const;
 /** i32.trunc_sat_f64_s: saturating float64 → int32 (NaN → 0). */
 const TRUNC_SAT = [0xfc, 0x02];
-const VOID = 0x40;
-const [I32, F32, F64] = [0x7f, 0x7d, 0x7c];
+export const VOID = 0x40;
+export const [I32, F32, F64, V128] = [0x7f, 0x7d, 0x7c, 0x7b];
 
 // Parameters and locals of `chain`, by index.
 const [X, Y, N, CH, PARAMS, FLAGS, K, QS, LO, HI, AS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const [I, C, V, D, P, P2, BITS, LOI, HII, Q] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 
-function leb(n: number): number[] {
+export function leb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = n & 0x7f;
@@ -175,17 +175,20 @@ function section(id: number, content: number[]): number[] {
 
 const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
 
-function moduleBytes(): Uint8Array {
-  const params = [I32, I32, I32, I32, I32, I32, F64, F32, F64, F64, F32];
-  const type = section(1, [1, 0x60, params.length, ...params, 0]);
+/** A module importing env.memory and exporting one function, `chain`. */
+export function moduleBytes(params: number[], results: number[], locals: number[], code: number[]): Uint8Array {
+  const type = section(1, [1, 0x60, params.length, ...params, results.length, ...results]);
   const imports = section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]);
   const funcs = section(3, [1, 0]);
   const exports = section(7, [1, ...name('chain'), 0x00, 0]);
+  const fn = [...locals, ...code];
+  const codeSection = section(10, [1, ...leb(fn.length), ...fn]);
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...codeSection]);
+}
+
+function scalarModuleBytes(): Uint8Array {
   // locals: i, c (i32); v (f32); d (f64); p (i32); p2 (f64); bits, loi, hii, q (i32)
-  const locals = [6, 2, I32, 1, F32, 1, F64, 1, I32, 1, F64, 4, I32];
-  const fn = [...locals, ...body()];
-  const code = section(10, [1, ...leb(fn.length), ...fn]);
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
+  return moduleBytes([I32, I32, I32, I32, I32, I32, F64, F32, F64, F64, F32], [], [6, 2, I32, 1, F32, 1, F64, 1, I32, 1, F64, 4, I32], body());
 }
 
 /** The part of the WebAssembly JS API used here (the project's type libraries do not declare it). */
@@ -199,18 +202,20 @@ declare const WebAssembly: {
   Memory: new (descriptor: { initial: number }) => WasmMemory;
 };
 
-let compiled: object | undefined | null;
-
-function compiledModule(): object | undefined {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(moduleBytes());
-    } catch {
-      compiled = null; // no WebAssembly here: the JavaScript loop runs instead
-    }
+/** The compiled module, or undefined where this WebAssembly cannot compile it. */
+export function compileModule(bytes: () => Uint8Array): object | undefined {
+  try {
+    return typeof WebAssembly === 'undefined' ? undefined : new WebAssembly.Module(bytes());
+  } catch {
+    return undefined;
   }
-  return compiled ?? undefined;
 }
+
+export function instantiate(module: object, memory: WasmMemory): unknown {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports.chain;
+}
+
+let compiled: object | undefined | null;
 
 export function isWasmMemory(m: unknown): m is WasmMemory {
   return typeof WebAssembly !== 'undefined' && m instanceof WebAssembly.Memory;
@@ -222,7 +227,6 @@ export function newWasmMemory(): WasmMemory | undefined {
 
 /** `chain` working on `memory`, or undefined where WebAssembly is not available. */
 export function chainOn(memory: WasmMemory): ChainFn | undefined {
-  const module = compiledModule();
-  if (!module) return undefined;
-  return new WebAssembly.Instance(module, { env: { memory } }).exports.chain as ChainFn;
+  if (compiled === undefined) compiled = compileModule(scalarModuleBytes) ?? null; // null: the JavaScript loop runs instead
+  return compiled ? (instantiate(compiled, memory) as ChainFn) : undefined;
 }

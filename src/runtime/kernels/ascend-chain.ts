@@ -15,7 +15,8 @@ import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
 import { areaOf, badAttr, deqParams } from './ascend';
 import { ChainSteps, runChain } from './ascend-chain-loop';
-import { ChainFn, chainOn, isWasmMemory, newWasmMemory, STEP, WasmMemory } from './ascend-chain-wasm';
+import { ChainSimdFn, chainSimdOn } from './ascend-chain-simd';
+import { ChainFn, chainOn, isWasmMemory, newWasmMemory, PARAM_BYTES, STEP, WasmMemory } from './ascend-chain-wasm';
 import { readActivation } from './calibration-read';
 
 /** The steps with per-channel values as the graph holds them (bias: C values; deq_scale: 1 or C). */
@@ -69,13 +70,18 @@ function wasmBackend(): WasmBackend | undefined {
   return tf.getBackend() === 'wasm' && typeof b.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function' ? (b as WasmBackend) : undefined;
 }
 
-const chains = new WeakMap<WasmMemory, ChainFn | undefined>();
+/** The wasm passes over one memory: scalar (any chain) and SIMD (the common case). */
+interface Passes {
+  scalar?: ChainFn;
+  simd?: ChainSimdFn;
+}
 
-/** The wasm chain function over `memory` (one instance per memory), or undefined. */
-function chainFor(memory: unknown): ChainFn | undefined {
-  if (!isWasmMemory(memory)) return undefined;
-  if (!chains.has(memory)) chains.set(memory, chainOn(memory));
-  return chains.get(memory);
+const passesByMemory = new WeakMap<WasmMemory, Passes>();
+
+function passesFor(memory: WasmMemory): Passes {
+  let p = passesByMemory.get(memory);
+  if (!p) passesByMemory.set(memory, (p = { scalar: chainOn(memory), simd: chainSimdOn(memory) }));
+  return p;
 }
 
 function flagsOf(s: ChainSteps): number {
@@ -89,64 +95,86 @@ function flagsOf(s: ChainSteps): number {
   return flags;
 }
 
-/** The per-channel block `chain` reads: bias, d, 2^N as float64, channel after channel. */
-function writeParams(to: Float64Array, s: ChainSteps, channels: number): void {
+/** Bytes of the parameter block: the scalar pass's (bias, d, 2^N as float64 per channel), then the SIMD pass's. */
+const paramBytes = (channels: number) => PARAM_BYTES * channels + 8 * (channels + 3);
+
+function writeParams(buffer: ArrayBuffer, at: number, s: ChainSteps, channels: number): void {
+  const scalar = new Float64Array(buffer, at, channels * 3);
+  const lanes = new Float32Array(buffer, at + PARAM_BYTES * channels, 2 * (channels + 3));
   for (let c = 0; c < channels; c++) {
-    to[c * 3] = s.bias ? s.bias[c] : 0;
-    to[c * 3 + 1] = s.dequant ? s.dequant.scale[c] : 1;
-    to[c * 3 + 2] = s.dequant ? s.dequant.pow2[c] : 1;
+    scalar[c * 3] = s.bias ? s.bias[c] : 0;
+    scalar[c * 3 + 1] = s.dequant ? s.dequant.scale[c] : 1;
+    scalar[c * 3 + 2] = s.dequant ? s.dequant.pow2[c] : 1;
+  }
+  for (let j = 0; j < channels + 3; j++) {
+    lanes[j] = s.bias ? s.bias[j % channels] : 0;
+    lanes[channels + 3 + j] = s.dequant ? s.dequant.scale[j % channels] : 1;
   }
 }
 
-function callChain(fn: ChainFn, x: number, y: number, n: number, channels: number, params: number, s: ChainSteps): void {
-  fn(x, y, n, channels, params, flagsOf(s), s.dequant?.k ?? 1, s.quant?.scale ?? 1, s.quant?.lo ?? 0, s.quant?.hi ?? 0, s.antiQuant ?? 1);
+/** Whether the SIMD pass computes this chain (see ascend-chain-simd.ts). */
+function simdFits(s: ChainSteps, channels: number): boolean {
+  return channels >= 4 && (!s.dequant || (s.dequant.k === 1 && s.dequant.pow2.every((p) => p === 1)));
+}
+
+/** The chain over n values at byte offsets x → y of `memory`, parameters (paramBytes) at p. */
+function runAt(memory: WasmMemory, x: number, y: number, n: number, channels: number, p: number, s: ChainSteps): void {
+  const { scalar, simd } = passesFor(memory);
+  const flags = flagsOf(s);
+  const [qs, lo, hi, as] = [s.quant?.scale ?? 1, s.quant?.lo ?? 0, s.quant?.hi ?? 0, s.antiQuant ?? 1];
+  if (simd && simdFits(s, channels)) {
+    const n4 = n & ~3;
+    if (simd(x, y, n4, channels, p + PARAM_BYTES * channels, flags, qs, lo, hi, as) === 0) {
+      const tail = (at: number) => new Float32Array(memory.buffer, at + 4 * n4, n - n4);
+      if (n4 < n) runChain(tail(x), tail(y), channels, s, n4 % channels);
+      return;
+    }
+    // Some input was NaN or beyond int32 where dequantized: the scalar pass handles every value.
+  }
+  if (scalar) scalar(x, y, n, channels, p, flags, s.dequant?.k ?? 1, qs, lo, hi, as);
+  else runChain(new Float32Array(memory.buffer, x, n), new Float32Array(memory.buffer, y, n), channels, s);
 }
 
 /** On the wasm backend: output allocated in the heap, the pass reading and writing there. */
 function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels: number, steps: ChainSteps): tf.Tensor {
-  const fn = chainFor(wasm.wasm?.asm?.memory);
+  const memory = wasm.wasm?.asm?.memory;
   const info = wasm.makeOutput([...x.shape], 'float32');
   const out = tf.engine().makeTensorFromTensorInfo(info, tf.backend());
-  if (!fn) {
+  if (!isWasmMemory(memory)) {
     runChain(readActivation(x), wasm.typedArrayFromHeap(info), channels, steps);
     return out;
   }
   // The parameters live in the heap too, in a tensor of the node's state (freed with the session).
   const key = `params:${channels}`;
   if (!ctx.state.has(key)) {
-    const block = tf.keep(tf.zeros([channels * 6], 'float32'));
-    const view = wasm.typedArrayFromHeap(block);
-    writeParams(new Float64Array(view.buffer, view.byteOffset, channels * 3), steps, channels);
+    const block = tf.keep(tf.zeros([paramBytes(channels) / 4], 'float32'));
+    writeParams(memory.buffer, wasm.typedArrayFromHeap(block).byteOffset, steps, channels);
     ctx.state.set(key, block);
   }
   // Offsets, not views: the allocations above may have grown (moved) the heap.
   const offset = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
-  callChain(fn, offset(x), offset(info), x.size, channels, offset(ctx.state.get(key) as tf.Tensor), steps);
+  runAt(memory, offset(x), offset(info), x.size, channels, offset(ctx.state.get(key) as tf.Tensor), steps);
   return out;
 }
 
-let scratch: { memory: WasmMemory; fn: ChainFn | undefined } | undefined;
+let scratch: WasmMemory | undefined | null;
 
 /** Elsewhere (cpu): the pass in a memory of its own, values copied in and out. */
 function runCopied(x: Float32Array, channels: number, steps: ChainSteps): Float32Array {
   const y = new Float32Array(x.length);
-  const bytes = 8 * x.length + 24 * channels;
+  if (scratch === undefined) scratch = newWasmMemory() ?? null;
   if (!scratch) {
-    const memory = newWasmMemory();
-    scratch = memory ? { memory, fn: chainOn(memory) } : undefined;
-  }
-  if (!scratch?.fn) {
     runChain(x, y, channels, steps);
     return y;
   }
-  const have = scratch.memory.buffer.byteLength;
-  if (bytes > have) scratch.memory.grow(Math.ceil((bytes - have) / 65536));
-  const buffer = scratch.memory.buffer;
   const params = 8 * x.length; // 8-byte aligned
-  new Float32Array(buffer, 0, x.length).set(x);
-  writeParams(new Float64Array(buffer, params, channels * 3), steps, channels);
-  callChain(scratch.fn, 0, 4 * x.length, x.length, channels, params, steps);
-  y.set(new Float32Array(buffer, 4 * x.length, x.length));
+  const bytes = params + paramBytes(channels);
+  const have = scratch.buffer.byteLength;
+  if (bytes > have) scratch.grow(Math.ceil((bytes - have) / 65536));
+  new Float32Array(scratch.buffer, 0, x.length).set(x);
+  writeParams(scratch.buffer, params, steps, channels);
+  runAt(scratch, 0, 4 * x.length, x.length, channels, params, steps);
+  y.set(new Float32Array(scratch.buffer, 4 * x.length, x.length));
   return y;
 }
 

@@ -1,0 +1,232 @@
+/**
+ * The fused elementwise chains of the deployable graph (runtime/ascend-fusion.ts,
+ * kernels/ascend-chain.ts): a Session must give, bit for bit, what the scalar references
+ * of src/quant give step after step, on cpu and wasm; chains must stop where a value has
+ * a second reader, and every node of a chain must stay fetchable with its own value.
+ */
+import { attr, attrStrings, DataType, floatTensor, Graph, makeTensor } from '../../src/ir';
+import { ascendAntiQuant, ascendDequant, ascendQuant, packDeqScale } from '../../src/quant';
+import type { NodeDef } from '../../src/ir';
+import { BackendName, Session } from '../../src/runtime';
+import { foldAscendConstants } from '../../src/runtime/ascend-folding';
+import { ASCEND_CHAIN_OP, CHAIN_ATTR, fuseAscendChains } from '../../src/runtime/ascend-fusion';
+import { rng, uniform } from '../helpers/graph-builders';
+import { constant, placeholder } from './tiny-graphs';
+
+const F = attr.type(DataType.DT_FLOAT);
+const BACKENDS: BackendName[] = ['cpu', 'wasm'];
+const SHAPE = [2, 3, 4, 5]; // NHWC, C = 5
+const C = 5;
+
+interface ChainSpec {
+  bias?: Int32Array;
+  deq?: BigUint64Array;
+  ksize?: number[];
+  act?: 'Relu' | 'Relu6';
+  quant?: { scale: number; offset: number; bits?: number };
+  anti?: number;
+}
+
+/**
+ * x → [BiasAdd(Cast(int32 bias))] → [AscendDequant] → [act] → [AscendQuant] → [AscendAntiQuant],
+ * as saveModel writes them; returns the graph and the names of the steps in order.
+ */
+function chainGraph(spec: ChainSpec): { g: Graph; steps: string[] } {
+  const g = new Graph();
+  placeholder(g, 'x', [-1, -1, -1, C]);
+  const steps: string[] = [];
+  let last = 'x';
+  const add = (name: string, op: string, inputs: string[], attrs: NodeDef['attr']) => {
+    g.addNode({ name, op, inputs: [last, ...inputs], attr: { T: F, ...attrs } });
+    steps.push(name);
+    last = name;
+  };
+  if (spec.bias) {
+    constant(g, 'b32', makeTensor(DataType.DT_INT32, [C], spec.bias));
+    g.addNode({ name: 'bias', op: 'Cast', inputs: ['b32'], attr: { SrcT: attr.type(DataType.DT_INT32), DstT: F, Truncate: attr.bool(false) } });
+    add('bias_add', 'BiasAdd', ['bias'], { data_format: attr.str('NHWC') });
+  }
+  if (spec.deq) {
+    constant(g, 'deq_scale', makeTensor(DataType.DT_UINT64, [spec.deq.length], spec.deq));
+    add('dequant', 'AscendDequant', ['deq_scale'], { ksize: attr.ints(spec.ksize ?? [1, 1]), data_format: attr.str('NHWC') });
+  }
+  if (spec.act) add('act', spec.act, [], {});
+  if (spec.quant) {
+    const q = spec.quant;
+    add('quant', 'AscendQuant', [], { quant_bits: attr.int(q.bits ?? 8), scale: attr.float(q.scale), offset: attr.float(q.offset), dst_type: attr.str('INT8') });
+  }
+  if (spec.anti !== undefined) add('anti', 'AscendAntiQuant', [], { scale: attr.float(spec.anti), offset: attr.float(0), dtype: attr.type(DataType.DT_FLOAT) });
+  return { g, steps };
+}
+
+/** The value after every step, from the references (BiasAdd and the activations are float32 ops). */
+function referenceSteps(spec: ChainSpec, x: Float32Array, backend: BackendName, shape = SHAPE): Float32Array[] {
+  const out: Float32Array[] = [];
+  let v = x;
+  if (spec.bias) out.push((v = v.map((value, i) => value + Math.fround(spec.bias![i % C]))));
+  if (spec.deq) out.push((v = ascendDequant(v, spec.deq, shape, { ksize: spec.ksize })));
+  if (spec.act === 'Relu') out.push((v = v.map((a) => (a > 0 || a !== a ? a : 0))));
+  if (spec.act === 'Relu6') out.push((v = v.map((a) => (a > 0 ? Math.min(a, 6) : a !== a && backend === 'cpu' ? a : 0))));
+  if (spec.quant) out.push((v = ascendQuant(v, spec.quant.scale, spec.quant.offset, spec.quant.bits ?? 8)));
+  if (spec.anti !== undefined) out.push((v = ascendAntiQuant(v, spec.anti)));
+  return out;
+}
+
+/**
+ * Conv-like accumulators: integers of every size, ties of the shifts, beyond int16, and with
+ * `beyondInt32` values a conv never makes (|v| ≥ 2^31, which send a tensor to the scalar pass).
+ */
+function accumulators(n: number, seed: number, beyondInt32 = true): Float32Array {
+  const huge = beyondInt32 ? [3e9, -3e9, 2 ** 31, -(2 ** 31)] : [2 ** 31 - 128, -(2 ** 31) + 128];
+  const edges = [0, -0, 1, -1, 32767, 32768, -32768, -32769, 2 ** 20, -(2 ** 20), 2 ** 24, ...huge, 255, 256, 257, -255, -256, -257];
+  const random = uniform(rng(seed), n - edges.length, -70000, 70000).map(Math.round);
+  return Float32Array.from([...edges, ...random]);
+}
+
+/**
+ * Values around the quantizer's ties and clamps for AscendQuant's scale `s`: x·s lands on,
+ * or 1 ulp next to, k and k + 0.5 for k spread over [−140, 300] (as in ascend-fast-paths.test.ts),
+ * however few values are asked for.
+ */
+function nearTies(n: number, s: number): Float32Array {
+  const out: number[] = [0, -0, 0.49999997, -0.49999997, 0.5, -0.5, 1e30, -1e30, Infinity, -Infinity];
+  const bits = new Float32Array(1);
+  const u = new Uint32Array(bits.buffer);
+  for (let j = 0; out.length < n; j++) {
+    const k = -140 + ((j * 37) % 441);
+    const base = j % 2 ? k + 0.5 : k;
+    const step = (j % 3) - 1;
+    bits[0] = base;
+    u[0] += base === 0 ? Math.abs(step) : step;
+    out.push(bits[0] / s);
+  }
+  return Float32Array.from(out.slice(0, n));
+}
+
+async function runSession(g: Graph, fetches: string[], x: Float32Array, backend: BackendName, shape = SHAPE): Promise<Float32Array[]> {
+  const s = await Session.create(g, { backend });
+  try {
+    const out = await s.run(fetches, { x: { data: x, shape } });
+    return out.map((o) => o.data as Float32Array);
+  } finally {
+    s.dispose();
+  }
+}
+
+/** Float32 values as numbers, -0 kept apart from 0 (toEqual compares with Object.is). */
+const values = (a: Float32Array) => Array.from(a);
+
+const SIZE = SHAPE.reduce((a, b) => a * b, 1);
+const perChannelDeq = packDeqScale(0.0123, uniform(rng(4), C, 1e-3, 1e-1));
+const shiftedDeq = packDeqScale(0.0123, uniform(rng(5), C, 1e-3, 1e-1), [0, 3, 0, 7, 1]);
+const oneDeq = packDeqScale(0.02, Float32Array.from([0.5]));
+const bias = Int32Array.from([-7, 0, 1234, -40000, 16777217]);
+
+/**
+ * Each case runs on [2, 3, 4, 5] with every edge value, and on [1, 3, 3, 5] (45 values: the
+ * SIMD pass does 44, the last one is a tail) with inputs a conv can make, so that both the
+ * SIMD pass and the scalar pass it falls back to are checked where the SIMD pass applies.
+ */
+const CASES: [string, ChainSpec, (n: number, seed: number, edges: boolean) => Float32Array][] = [
+  ['BiasAdd → Dequant → Relu6 → Quant (nsfwjs layers; SIMD)', { bias, deq: perChannelDeq, act: 'Relu6', quant: { scale: 1 / 0.0235294122, offset: -128 } }, accumulators],
+  ['BiasAdd → Dequant → Quant (signed) → AntiQuant (SIMD)', { bias, deq: perChannelDeq, quant: { scale: 3.3, offset: 17 }, anti: 1 / 3.3 }, accumulators],
+  ['BiasAdd → Dequant (shift N > 0 on some channels) → Quant (signed) → AntiQuant', { bias, deq: shiftedDeq, quant: { scale: 3.3, offset: 17 }, anti: 1 / 3.3 }, accumulators],
+  ['Dequant (one deq_scale, pooling k = 9) → Relu', { deq: oneDeq, ksize: [3, 3], act: 'Relu' }, accumulators],
+  ['Dequant (one deq_scale) alone (SIMD)', { deq: oneDeq }, accumulators],
+  ['Relu → Quant (ties and clamps; SIMD)', { act: 'Relu', quant: { scale: 0.37, offset: -128 } }, (n) => nearTies(n, 0.37)],
+  ['Quant (signed) → AntiQuant (ties and clamps; SIMD)', { quant: { scale: 0.37, offset: 0 }, anti: 1 / 0.37 }, (n) => nearTies(n, 0.37)],
+  ['Quant (signed, 4 bits) → AntiQuant (ties and clamps; SIMD)', { quant: { scale: 1.7, offset: 3, bits: 4 }, anti: 0.25 }, (n) => nearTies(n, 1.7)],
+  ['Relu6 → Quant, NaN among the inputs', { act: 'Relu6', quant: { scale: 21.25, offset: -128 } }, (n, _s, edges) => Float32Array.from(nearTies(n, 21.25), (v, i) => (edges && i % 17 === 3 ? NaN : v))],
+];
+const RUNS: [number[], number, boolean][] = [
+  [SHAPE, 1, true],
+  [[1, 3, 3, 5], 2, false],
+];
+
+describe.each(BACKENDS)('fused Ascend chains on %s equal the references step by step', (backend) => {
+  test.each(CASES)('%s', async (_name, spec, data) => {
+    const { g, steps } = chainGraph(spec);
+    const fused = fuseAscendChains(folded(g));
+    // The chain, and the Ascend ops inside it alone (they run only when fetched).
+    const alone = steps.slice(0, -1).filter((name) => g.getNode(name).op.startsWith('Ascend')).map((name) => [name]);
+    expect(fused.map((n) => attrStrings(n, CHAIN_ATTR))).toEqual([steps, ...alone]);
+    for (const [shape, seed, edges] of RUNS) {
+      const x = data(shape.reduce((a, b) => a * b, 1), seed, edges);
+      const want = referenceSteps(spec, x, backend, shape);
+      const [last] = await runSession(g, [steps[steps.length - 1]], x, backend, shape);
+      expect(values(last)).toEqual(values(want[want.length - 1]));
+      // Every node of the chain stays fetchable, with its own value, next to the fused output.
+      const all = await runSession(g, steps, x, backend, shape);
+      all.forEach((got, i) => expect(values(got)).toEqual(values(want[i])));
+    }
+  });
+});
+
+function folded(g: Graph): Graph {
+  const copy = g.clone();
+  foldAscendConstants(copy);
+  return copy;
+}
+
+describe('where chains stop', () => {
+  const spec: ChainSpec = { bias, deq: perChannelDeq, act: 'Relu6', quant: { scale: 42.5, offset: -128 } };
+
+  test('a value read twice ends the chain there: both readers get it, nothing runs twice', async () => {
+    const { g } = chainGraph(spec);
+    g.addNode({ name: 'other', op: 'Neg', inputs: ['act'], attr: { T: F } });
+    const chains = fuseAscendChains(folded(g)).map((n) => attrStrings(n, CHAIN_ATTR));
+    expect(chains).toEqual([['bias_add', 'dequant', 'act'], ['quant'], ['dequant']]);
+    for (const backend of BACKENDS) {
+      const x = accumulators(SIZE, 7);
+      const want = referenceSteps(spec, x, backend);
+      const [quant, other] = await runSession(g, ['quant', 'other'], x, backend);
+      expect(values(quant)).toEqual(values(want[3]));
+      expect(values(other)).toEqual(values(want[2].map((v) => -v)));
+    }
+  });
+
+  test('a control edge, a second output index or ops out of order end the chain', () => {
+    const control = chainGraph(spec).g;
+    control.addNode({ name: 'after', op: 'NoOp', controlInputs: ['dequant'] });
+    expect(fuseAscendChains(folded(control)).map((n) => attrStrings(n, CHAIN_ATTR))).toEqual([['bias_add', 'dequant'], ['act', 'quant']]);
+
+    const g = new Graph(); // Quant → Relu: Relu cannot follow a quantizer in a chain; the quantizer runs alone
+    placeholder(g, 'x', SHAPE);
+    g.addNode({ name: 'q', op: 'AscendQuant', inputs: ['x'], attr: { T: F, scale: attr.float(2), offset: attr.float(0), quant_bits: attr.int(8) } });
+    g.addNode({ name: 'r', op: 'Relu', inputs: ['q'], attr: { T: F } });
+    expect(fuseAscendChains(g.clone()).map((n) => attrStrings(n, CHAIN_ATTR))).toEqual([['q']]);
+  });
+
+  test('a bias that is not a constant, or NCHW per-channel parameters, are left to the ops', () => {
+    const g = new Graph();
+    placeholder(g, 'x', SHAPE);
+    placeholder(g, 'b', [C]);
+    g.addNode({ name: 'bias_add', op: 'BiasAdd', inputs: ['x', 'b'], attr: { T: F, data_format: attr.str('NHWC') } });
+    g.addNode({ name: 'r', op: 'Relu', inputs: ['bias_add'], attr: { T: F } });
+    expect(fuseAscendChains(g.clone()).map((n) => attrStrings(n, CHAIN_ATTR))).toEqual([]);
+
+    const nchw = chainGraph({ deq: perChannelDeq, act: 'Relu' }).g;
+    nchw.getNode('dequant').attr.data_format = attr.str('NCHW');
+    expect(fuseAscendChains(folded(nchw))).toEqual([]);
+  });
+
+  test('the fused node keeps the last node\'s name and reads the chain\'s input and constants', () => {
+    const g = folded(chainGraph(spec).g);
+    const [node] = fuseAscendChains(g);
+    expect(node.name).toBe('quant');
+    expect(node.op).toBe(ASCEND_CHAIN_OP);
+    expect(node.inputs).toEqual(['x', 'bias', 'deq_scale']);
+    expect(g.getNode('act').op).toBe('Relu6'); // left in place, read by nobody: runs only when fetched
+  });
+});
+
+test('a bias of the wrong length fails as the op would, naming the node', async () => {
+  const g = new Graph();
+  placeholder(g, 'x', SHAPE);
+  constant(g, 'b', floatTensor([3], [1, 2, 3]));
+  g.addNode({ name: 'bias_add', op: 'BiasAdd', inputs: ['x', 'b'], attr: { T: F, data_format: attr.str('NHWC') } });
+  g.addNode({ name: 'r', op: 'Relu', inputs: ['bias_add'], attr: { T: F } });
+  for (const backend of BACKENDS) {
+    await expect(runSession(g, ['r'], new Float32Array(SIZE), backend)).rejects.toMatchObject({ node: 'bias_add' });
+  }
+});

@@ -1,0 +1,109 @@
+/**
+ * The chain pass four values at a time (WebAssembly SIMD), for the common case: a dequant
+ * with k = 1 and N = 0 on every channel (or no dequant), at least 4 channels, inputs that
+ * are not NaN and below 2^31 in magnitude where they are dequantized. The scalar pass
+ * (ascend-chain-wasm.ts) is ~25 cycles of dependent latency per value; the tfjs ops it
+ * replaces are SIMD too.
+ *
+ * Exactness, against the scalar pass and so the reference: under those conditions every
+ * step is one float32 operation on float32 values (bias +, d ·, s ·, s' ·), which is the
+ * reference's float64 operation rounded once; Relu clears values with the sign bit set
+ * (−0 → 0); Relu6 then takes pmin(v, 6); AscendQuant clamps t to [lo, hi] first (lo, hi
+ * are integers, so clamping before rounding gives the same integer) and rounds half away
+ * from zero as q = trunc(t) + (frac ≥ 0.5) − (frac ≤ −0.5), frac = t − trunc(t) exact.
+ * The function returns 1 when some input broke the conditions (NaN, |v| ≥ 2^31): the
+ * caller then runs the scalar pass over the whole tensor instead.
+ *
+ * Parameters: bias and d as float32 arrays of C + 3 values each (value j is channel
+ * j mod C), so four lanes starting at channel c read four consecutive floats.
+ */
+import { compileModule, F32, I32, instantiate, leb, moduleBytes, STEP, V128, VOID, WasmMemory } from './ascend-chain-wasm';
+
+export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number) => number;
+
+const [X, Y, N, CH, PARAMS, FLAGS, QS, LO, HI, AS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const [I, C, PS, BAD, V, T, Q] = [10, 11, 12, 13, 14, 15, 16];
+const [QSV, LOV, HIV, ASV, SIX, HALF, NHALF, TWO31, ZERO] = [17, 18, 19, 20, 21, 22, 23, 24, 25];
+
+// Core opcodes, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
+const [BLOCK, LOOP, IF, END, BR_IF, GET, SET, TEE] = [0x02, 0x03, 0x04, 0x0b, 0x0d, 0x20, 0x21, 0x22];
+const [I32CONST, F32CONST, I32EQZ, I32LTU, I32GES, I32ADD, I32SUB, I32MUL, I32AND, SELECT] = [0x41, 0x43, 0x45, 0x49, 0x4e, 0x6a, 0x6b, 0x6c, 0x71, 0x1b];
+const simd = (op: number) => (op < 0x80 ? [0xfd, op] : [0xfd, (op & 0x7f) | 0x80, op >> 7]); // unsigned LEB index
+const S = {
+  load: 0x00, store: 0x0b, i32splat: 0x11, f32splat: 0x13,
+  f32ne: 0x42, f32le: 0x45, f32ge: 0x46, and: 0x4e, andnot: 0x4f, or: 0x50, anyTrue: 0x53,
+  i32shrS: 0xac, i32add: 0xae, i32sub: 0xb1,
+  f32abs: 0xe0, f32add: 0xe4, f32sub: 0xe5, f32mul: 0xe6, f32pmin: 0xea, f32pmax: 0xeb,
+  truncSat: 0xf8, convert: 0xfa,
+};
+
+const i32c = (n: number) => [I32CONST, ...leb(n)];
+const f32c = (n: number) => [F32CONST, ...new Uint8Array(new Float32Array([n]).buffer)];
+const get = (i: number) => [GET, i];
+const set = (i: number) => [SET, i];
+const op = (o: number) => simd(o);
+const mem = (o: number) => [...simd(o), 4, 0]; // align 2^4, offset 0
+const when = (bit: number, body: number[]) => [...get(FLAGS), ...i32c(bit), I32AND, IF, VOID, ...body, END];
+/** v128.load at base + c·4 */
+const laneParams = (base: number[]) => [...base, ...get(C), ...i32c(4), I32MUL, I32ADD, ...mem(S.load)];
+
+function steps(): number[] {
+  const bias = [...get(V), ...laneParams(get(PARAMS)), ...op(S.f32add), ...set(V)];
+  const dequant = [
+    ...get(BAD), ...get(V), ...op(S.f32abs), ...get(TWO31), ...op(S.f32ge), ...op(S.or), ...set(BAD),
+    ...get(V), ...laneParams(get(PS)), ...op(S.f32mul), ...set(V),
+  ];
+  const relu = [...get(V), ...get(V), ...i32c(31), ...op(S.i32shrS), ...op(S.andnot), ...set(V)];
+  const relu6 = [...relu, ...get(V), ...get(SIX), ...op(S.f32pmin), ...set(V)];
+  const quant = [
+    ...get(V), ...get(QSV), ...op(S.f32mul), ...get(LOV), ...op(S.f32pmax), ...get(HIV), ...op(S.f32pmin), ...set(T),
+    ...get(T), ...op(S.truncSat), ...set(Q),
+    ...get(T), ...get(Q), ...op(S.convert), ...op(S.f32sub), ...set(T), // frac
+    ...get(Q), ...get(T), ...get(HALF), ...op(S.f32ge), ...op(S.i32sub), ...get(T), ...get(NHALF), ...op(S.f32le), ...op(S.i32add),
+    ...op(S.convert), ...set(V),
+  ];
+  const antiQuant = [...get(V), ...get(ASV), ...op(S.f32mul), ...set(V)];
+  return [
+    ...when(STEP.bias, bias), ...when(STEP.dequant, dequant), ...when(STEP.relu, relu), ...when(STEP.relu6, relu6),
+    ...when(STEP.quant, quant), ...when(STEP.antiQuant, antiQuant),
+  ];
+}
+
+function body(): number[] {
+  const splat = (value: number[], local: number) => [...value, ...op(S.f32splat), ...set(local)];
+  const setup = [
+    ...get(PARAMS), ...get(CH), ...i32c(3), I32ADD, ...i32c(4), I32MUL, I32ADD, ...set(PS),
+    ...splat(get(QS), QSV), ...splat(get(LO), LOV), ...splat(get(HI), HIV), ...splat(get(AS), ASV),
+    ...splat(f32c(6), SIX), ...splat(f32c(0.5), HALF), ...splat(f32c(-0.5), NHALF), ...splat(f32c(2147483648), TWO31),
+    ...i32c(0), ...op(S.i32splat), ...set(BAD),
+  ];
+  const element = [
+    ...get(X), ...get(I), I32ADD, ...mem(S.load), ...set(V),
+    ...get(BAD), ...get(V), ...get(V), ...op(S.f32ne), ...op(S.or), ...set(BAD),
+    ...steps(),
+    ...get(Y), ...get(I), I32ADD, ...get(V), ...mem(S.store),
+    // c += 4, less C once past it (C ≥ 4)
+    ...get(C), ...i32c(4), I32ADD, ...set(C),
+    ...get(C), ...get(CH), I32SUB, ...get(C), ...get(C), ...get(CH), I32GES, SELECT, ...set(C),
+    ...get(I), ...i32c(16), I32ADD, TEE, I, ...get(N), ...i32c(4), I32MUL, I32LTU, BR_IF, 0,
+  ];
+  return [
+    ...setup,
+    BLOCK, VOID, ...get(N), I32EQZ, BR_IF, 0, LOOP, VOID, ...element, END, END,
+    ...get(BAD), ...op(S.anyTrue), END,
+  ];
+}
+
+function simdModuleBytes(): Uint8Array {
+  const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
+  // locals: i, c, ps (i32); bad, v, t, q, qs, lo, hi, as, six, half, −half, 2^31, zero (v128)
+  return moduleBytes(params, [I32], [2, 3, I32, 13, V128], body());
+}
+
+let compiled: object | undefined | null;
+
+/** The SIMD pass on `memory`, or undefined where WebAssembly SIMD is not available. */
+export function chainSimdOn(memory: WasmMemory): ChainSimdFn | undefined {
+  if (compiled === undefined) compiled = compileModule(simdModuleBytes) ?? null;
+  return compiled ? (instantiate(compiled, memory) as ChainSimdFn) : undefined;
+}
