@@ -31,9 +31,9 @@ interface ChainSpec {
  * x → [BiasAdd(Cast(int32 bias))] → [AscendDequant] → [act] → [AscendQuant] → [AscendAntiQuant],
  * as saveModel writes them; returns the graph and the names of the steps in order.
  */
-function chainGraph(spec: ChainSpec): { g: Graph; steps: string[] } {
+function chainGraph(spec: ChainSpec, channels = C): { g: Graph; steps: string[] } {
   const g = new Graph();
-  placeholder(g, 'x', [-1, -1, -1, C]);
+  placeholder(g, 'x', [-1, -1, -1, channels]);
   const steps: string[] = [];
   let last = 'x';
   const add = (name: string, op: string, inputs: string[], attrs: NodeDef['attr']) => {
@@ -160,6 +160,18 @@ describe.each(BACKENDS)('fused Ascend chains on %s equal the references step by 
       all.forEach((got, i) => expect(values(got)).toEqual(values(want[i])));
     }
   });
+});
+
+test.each(BACKENDS)('on %s, tensors of 1, 2 or 3 channels (lanes spanning pixels) and with a tail', async (backend) => {
+  const spec: ChainSpec = { deq: oneDeq, act: 'Relu', quant: { scale: 0.37, offset: -128 }, anti: 1 / 0.37 };
+  for (const shape of [[1, 7, 3, 3], [1, 5, 5, 1], [2, 3, 3, 2]]) {
+    const { g, steps } = chainGraph(spec, shape[3]);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = Float32Array.from(nearTies(n, 0.37), (v) => v / 0.02 / 0.5); // before the dequant's d = 0.02·0.5
+    const want = referenceSteps(spec, x, backend, shape);
+    const [last] = await runSession(g, [steps[steps.length - 1]], x, backend, shape);
+    expect(values(last)).toEqual(values(want[want.length - 1]));
+  }
 });
 
 function folded(g: Graph): Graph {

@@ -13,7 +13,7 @@
  * control edge), so no value is computed twice; constants (bias, deq_scale) must be
  * Consts (the folding in ascend-folding.ts runs first), and channels on the last axis.
  */
-import { attr, attrFloat, attrInt, attrInts, attrString, attrTensor, attrType, DataType, parseTensorName } from '../ir';
+import { attr, attrFloat, attrInt, attrInts, attrString, attrTensor, attrType, canonicalTensorName, DataType, parseTensorName } from '../ir';
 import type { Graph, NodeDef } from '../ir';
 import { constBehind } from './graph-checks';
 
@@ -89,8 +89,36 @@ function continuesChain(graph: Graph, node: NodeDef): boolean {
   return before !== undefined && fusible(graph, before) && follows(before, node) && onlyReader(graph, before) === node;
 }
 
-/** Replaces every chain of two or more steps, and every Ascend op alone, by an ASCEND_CHAIN_OP node; returns those nodes. */
+/**
+ * AscendQuant nodes of one tensor with the same attributes compute the same values (saveModel
+ * writes one per consumer: BlazeFace quantizes each block's Relu twice, for the depthwise conv
+ * and for the residual Add). Their readers are pointed at the first one; the others stay,
+ * read by nobody, for fetches. Returns how many were merged. A merged Relu → AscendQuant then
+ * has one reader and becomes a chain.
+ */
+function mergeDuplicateQuants(graph: Graph): number {
+  const first = new Map<string, string>();
+  let merged = 0;
+  for (const node of graph.nodes()) {
+    if (node.op !== 'AscendQuant' || node.inputs.length !== 1 || node.controlInputs.length > 0 || graph.controlDependents(node.name).length > 0) continue;
+    const attrs = Object.keys(node.attr).filter((k) => !k.startsWith('_amct')).sort().map((k) => [k, node.attr[k]]);
+    const key = JSON.stringify([canonicalTensorName(node.inputs[0]), attrs]);
+    const kept = first.get(key);
+    if (kept === undefined) first.set(key, node.name);
+    else if (graph.dataConsumersOfNode(node.name).length > 0) {
+      graph.rewireConsumers(node.name, kept);
+      merged++;
+    }
+  }
+  return merged;
+}
+
+/**
+ * Merges duplicate quantizers, then replaces every chain of two or more steps, and every
+ * Ascend op alone, by an ASCEND_CHAIN_OP node; returns those nodes.
+ */
 export function fuseAscendChains(graph: Graph): NodeDef[] {
+  mergeDuplicateQuants(graph);
   const chains = graph
     .nodes()
     .filter((n) => fusible(graph, n) && !continuesChain(graph, n))

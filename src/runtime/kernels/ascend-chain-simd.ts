@@ -1,6 +1,6 @@
 /**
  * The chain pass four values at a time (WebAssembly SIMD), for the common case: a dequant
- * with k = 1 and N = 0 on every channel (or no dequant), at least 4 channels, inputs that
+ * with k = 1 and N = 0 on every channel (or no dequant), inputs that
  * are not NaN and below 2^31 in magnitude where they are dequantized. The scalar pass
  * (ascend-chain-wasm.ts) is ~25 cycles of dependent latency per value; the tfjs ops it
  * replaces are SIMD too.
@@ -17,17 +17,18 @@
  * Parameters: bias and d as float32 arrays of C + 3 values each (value j is channel
  * j mod C), so four lanes starting at channel c read four consecutive floats.
  */
-import { compileModule, F32, I32, instantiate, leb, moduleBytes, STEP, V128, VOID, WasmMemory } from './ascend-chain-wasm';
+import { compileModule, F32, I32, instantiate, leb, moduleBytes, STEP, V128, VOID } from './ascend-chain-wasm';
+import type { WasmMemory } from './ascend-chain-wasm';
 
 export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number) => number;
 
 const [X, Y, N, CH, PARAMS, FLAGS, QS, LO, HI, AS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const [I, C, PS, BAD, V, T, Q] = [10, 11, 12, 13, 14, 15, 16];
-const [QSV, LOV, HIV, ASV, SIX, HALF, NHALF, TWO31, ZERO] = [17, 18, 19, 20, 21, 22, 23, 24, 25];
+const [I, C, PS, STEP4, BAD, V, T, Q] = [10, 11, 12, 13, 14, 15, 16, 17];
+const [QSV, LOV, HIV, ASV, SIX, HALF, NHALF, TWO31] = [18, 19, 20, 21, 22, 23, 24, 25];
 
 // Core opcodes, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
-const [BLOCK, LOOP, IF, END, BR_IF, GET, SET, TEE] = [0x02, 0x03, 0x04, 0x0b, 0x0d, 0x20, 0x21, 0x22];
-const [I32CONST, F32CONST, I32EQZ, I32LTU, I32GES, I32ADD, I32SUB, I32MUL, I32AND, SELECT] = [0x41, 0x43, 0x45, 0x49, 0x4e, 0x6a, 0x6b, 0x6c, 0x71, 0x1b];
+const [BLOCK, LOOP, END, BR_IF, GET, SET, TEE] = [0x02, 0x03, 0x0b, 0x0d, 0x20, 0x21, 0x22];
+const [I32CONST, F32CONST, I32EQZ, I32LTU, I32GES, I32ADD, I32SUB, I32MUL, I32REMU, SELECT] = [0x41, 0x43, 0x45, 0x49, 0x4e, 0x6a, 0x6b, 0x6c, 0x70, 0x1b];
 const simd = (op: number) => (op < 0x80 ? [0xfd, op] : [0xfd, (op & 0x7f) | 0x80, op >> 7]); // unsigned LEB index
 const S = {
   load: 0x00, store: 0x0b, i32splat: 0x11, f32splat: 0x13,
@@ -43,11 +44,12 @@ const get = (i: number) => [GET, i];
 const set = (i: number) => [SET, i];
 const op = (o: number) => simd(o);
 const mem = (o: number) => [...simd(o), 4, 0]; // align 2^4, offset 0
-const when = (bit: number, body: number[]) => [...get(FLAGS), ...i32c(bit), I32AND, IF, VOID, ...body, END];
+/** The step's code when `flags` has it: each chain gets a function of its own, with no test per value. */
+const when = (flags: number, bit: number, body: number[]) => (flags & bit ? body : []);
 /** v128.load at base + c·4 */
 const laneParams = (base: number[]) => [...base, ...get(C), ...i32c(4), I32MUL, I32ADD, ...mem(S.load)];
 
-function steps(): number[] {
+function steps(flags: number): number[] {
   const bias = [...get(V), ...laneParams(get(PARAMS)), ...op(S.f32add), ...set(V)];
   const dequant = [
     ...get(BAD), ...get(V), ...op(S.f32abs), ...get(TWO31), ...op(S.f32ge), ...op(S.or), ...set(BAD),
@@ -64,15 +66,16 @@ function steps(): number[] {
   ];
   const antiQuant = [...get(V), ...get(ASV), ...op(S.f32mul), ...set(V)];
   return [
-    ...when(STEP.bias, bias), ...when(STEP.dequant, dequant), ...when(STEP.relu, relu), ...when(STEP.relu6, relu6),
-    ...when(STEP.quant, quant), ...when(STEP.antiQuant, antiQuant),
+    ...when(flags, STEP.bias, bias), ...when(flags, STEP.dequant, dequant), ...when(flags, STEP.relu, relu), ...when(flags, STEP.relu6, relu6),
+    ...when(flags, STEP.quant, quant), ...when(flags, STEP.antiQuant, antiQuant),
   ];
 }
 
-function body(): number[] {
+function body(flags: number): number[] {
   const splat = (value: number[], local: number) => [...value, ...op(S.f32splat), ...set(local)];
   const setup = [
     ...get(PARAMS), ...get(CH), ...i32c(3), I32ADD, ...i32c(4), I32MUL, I32ADD, ...set(PS),
+    ...i32c(4), ...get(CH), I32REMU, ...set(STEP4),
     ...splat(get(QS), QSV), ...splat(get(LO), LOV), ...splat(get(HI), HIV), ...splat(get(AS), ASV),
     ...splat(f32c(6), SIX), ...splat(f32c(0.5), HALF), ...splat(f32c(-0.5), NHALF), ...splat(f32c(2147483648), TWO31),
     ...i32c(0), ...op(S.i32splat), ...set(BAD),
@@ -80,10 +83,10 @@ function body(): number[] {
   const element = [
     ...get(X), ...get(I), I32ADD, ...mem(S.load), ...set(V),
     ...get(BAD), ...get(V), ...get(V), ...op(S.f32ne), ...op(S.or), ...set(BAD),
-    ...steps(),
+    ...steps(flags),
     ...get(Y), ...get(I), I32ADD, ...get(V), ...mem(S.store),
-    // c += 4, less C once past it (C ≥ 4)
-    ...get(C), ...i32c(4), I32ADD, ...set(C),
+    // c = (c + 4) mod C, as c + (4 mod C), less C once past it
+    ...get(C), ...get(STEP4), I32ADD, ...set(C),
     ...get(C), ...get(CH), I32SUB, ...get(C), ...get(C), ...get(CH), I32GES, SELECT, ...set(C),
     ...get(I), ...i32c(16), I32ADD, TEE, I, ...get(N), ...i32c(4), I32MUL, I32LTU, BR_IF, 0,
   ];
@@ -94,16 +97,24 @@ function body(): number[] {
   ];
 }
 
-function simdModuleBytes(): Uint8Array {
+function simdModuleBytes(flags: number): Uint8Array {
   const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
-  // locals: i, c, ps (i32); bad, v, t, q, qs, lo, hi, as, six, half, −half, 2^31, zero (v128)
-  return moduleBytes(params, [I32], [2, 3, I32, 13, V128], body());
+  // locals: i, c, ps, step4 (i32); bad, v, t, q, qs, lo, hi, as, six, half, −half, 2^31 (v128)
+  return moduleBytes(params, [I32], [2, 4, I32, 12, V128], body(flags));
 }
 
-let compiled: object | undefined | null;
+/** Compiled modules by flags (null: no WebAssembly SIMD here), and their instances by memory. */
+const compiled = new Map<number, object | null>();
+const instances = new WeakMap<WasmMemory, Map<number, ChainSimdFn | undefined>>();
 
-/** The SIMD pass on `memory`, or undefined where WebAssembly SIMD is not available. */
-export function chainSimdOn(memory: WasmMemory): ChainSimdFn | undefined {
-  if (compiled === undefined) compiled = compileModule(simdModuleBytes) ?? null;
-  return compiled ? (instantiate(compiled, memory) as ChainSimdFn) : undefined;
+/** The SIMD pass for the steps in `flags` on `memory`, or undefined where WebAssembly SIMD is not available. */
+export function chainSimdOn(memory: WasmMemory, flags: number): ChainSimdFn | undefined {
+  let byFlags = instances.get(memory);
+  if (!byFlags) instances.set(memory, (byFlags = new Map()));
+  if (!byFlags.has(flags)) {
+    if (!compiled.has(flags)) compiled.set(flags, compileModule(() => simdModuleBytes(flags)) ?? null);
+    const module = compiled.get(flags);
+    byFlags.set(flags, module ? (instantiate(module, memory) as ChainSimdFn) : undefined);
+  }
+  return byFlags.get(flags);
 }

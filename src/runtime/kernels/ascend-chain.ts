@@ -70,18 +70,12 @@ function wasmBackend(): WasmBackend | undefined {
   return tf.getBackend() === 'wasm' && typeof b.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function' ? (b as WasmBackend) : undefined;
 }
 
-/** The wasm passes over one memory: scalar (any chain) and SIMD (the common case). */
-interface Passes {
-  scalar?: ChainFn;
-  simd?: ChainSimdFn;
-}
+const scalarPasses = new WeakMap<WasmMemory, ChainFn | undefined>();
 
-const passesByMemory = new WeakMap<WasmMemory, Passes>();
-
-function passesFor(memory: WasmMemory): Passes {
-  let p = passesByMemory.get(memory);
-  if (!p) passesByMemory.set(memory, (p = { scalar: chainOn(memory), simd: chainSimdOn(memory) }));
-  return p;
+/** The scalar wasm pass over `memory` (any chain), or undefined without WebAssembly. */
+function scalarPass(memory: WasmMemory): ChainFn | undefined {
+  if (!scalarPasses.has(memory)) scalarPasses.set(memory, chainOn(memory));
+  return scalarPasses.get(memory);
 }
 
 function flagsOf(s: ChainSteps): number {
@@ -114,15 +108,15 @@ function writeParams(buffer: ArrayBuffer, at: number, s: ChainSteps, channels: n
 
 /** Whether the SIMD pass computes this chain (see ascend-chain-simd.ts). */
 function simdFits(s: ChainSteps, channels: number): boolean {
-  return channels >= 4 && (!s.dequant || (s.dequant.k === 1 && s.dequant.pow2.every((p) => p === 1)));
+  return !s.dequant || (s.dequant.k === 1 && s.dequant.pow2.every((p) => p === 1));
 }
 
 /** The chain over n values at byte offsets x → y of `memory`, parameters (paramBytes) at p. */
 function runAt(memory: WasmMemory, x: number, y: number, n: number, channels: number, p: number, s: ChainSteps): void {
-  const { scalar, simd } = passesFor(memory);
   const flags = flagsOf(s);
+  const simd = simdFits(s, channels) ? chainSimdOn(memory, flags) : undefined;
   const [qs, lo, hi, as] = [s.quant?.scale ?? 1, s.quant?.lo ?? 0, s.quant?.hi ?? 0, s.antiQuant ?? 1];
-  if (simd && simdFits(s, channels)) {
+  if (simd) {
     const n4 = n & ~3;
     if (simd(x, y, n4, channels, p + PARAM_BYTES * channels, flags, qs, lo, hi, as) === 0) {
       const tail = (at: number) => new Float32Array(memory.buffer, at + 4 * n4, n - n4);
@@ -131,6 +125,7 @@ function runAt(memory: WasmMemory, x: number, y: number, n: number, channels: nu
     }
     // Some input was NaN or beyond int32 where dequantized: the scalar pass handles every value.
   }
+  const scalar = scalarPass(memory);
   if (scalar) scalar(x, y, n, channels, p, flags, s.dequant?.k ?? 1, qs, lo, hi, as);
   else runChain(new Float32Array(memory.buffer, x, n), new Float32Array(memory.buffer, y, n), channels, s);
 }
