@@ -42,7 +42,7 @@ function chainGraph(spec: ChainSpec, channels = C): { g: Graph; steps: string[] 
     last = name;
   };
   if (spec.bias) {
-    constant(g, 'b32', makeTensor(DataType.DT_INT32, [C], spec.bias));
+    constant(g, 'b32', makeTensor(DataType.DT_INT32, [spec.bias.length], spec.bias));
     g.addNode({ name: 'bias', op: 'Cast', inputs: ['b32'], attr: { SrcT: attr.type(DataType.DT_INT32), DstT: F, Truncate: attr.bool(false) } });
     add('bias_add', 'BiasAdd', ['bias'], { data_format: attr.str('NHWC') });
   }
@@ -63,7 +63,7 @@ function chainGraph(spec: ChainSpec, channels = C): { g: Graph; steps: string[] 
 function referenceSteps(spec: ChainSpec, x: Float32Array, backend: BackendName, shape = SHAPE): Float32Array[] {
   const out: Float32Array[] = [];
   let v = x;
-  if (spec.bias) out.push((v = v.map((value, i) => value + Math.fround(spec.bias![i % C]))));
+  if (spec.bias) out.push((v = v.map((value, i) => value + Math.fround(spec.bias![i % spec.bias!.length]))));
   if (spec.deq) out.push((v = ascendDequant(v, spec.deq, shape, { ksize: spec.ksize })));
   if (spec.act === 'Relu') out.push((v = v.map((a) => (a > 0 || a !== a ? a : 0))));
   if (spec.act === 'Relu6') out.push((v = v.map((a) => (a > 0 ? Math.min(a, 6) : a !== a && backend === 'cpu' ? a : 0))));
@@ -163,11 +163,18 @@ describe.each(BACKENDS)('fused Ascend chains on %s equal the references step by 
 });
 
 test.each(BACKENDS)('on %s, tensors of 1, 2 or 3 channels (lanes spanning pixels) and with a tail', async (backend) => {
-  const spec: ChainSpec = { deq: oneDeq, act: 'Relu', quant: { scale: 0.37, offset: -128 }, anti: 1 / 0.37 };
   for (const shape of [[1, 7, 3, 3], [1, 5, 5, 1], [2, 3, 3, 2]]) {
-    const { g, steps } = chainGraph(spec, shape[3]);
+    const channels = shape[3];
+    const spec: ChainSpec = {
+      bias: Int32Array.from({ length: channels }, (_, c) => 1000 * c - 7),
+      deq: packDeqScale(0.0123, uniform(rng(channels), channels, 1e-3, 1e-1)),
+      act: 'Relu',
+      quant: { scale: 0.37, offset: -128 },
+      anti: 1 / 0.37,
+    };
+    const { g, steps } = chainGraph(spec, channels);
     const n = shape.reduce((a, b) => a * b, 1);
-    const x = Float32Array.from(nearTies(n, 0.37), (v) => v / 0.02 / 0.5); // before the dequant's d = 0.02·0.5
+    const x = accumulators(n, channels, false);
     const want = referenceSteps(spec, x, backend, shape);
     const [last] = await runSession(g, [steps[steps.length - 1]], x, backend, shape);
     expect(values(last)).toEqual(values(want[want.length - 1]));
