@@ -5,11 +5,12 @@
  * a second reader, and every node of a chain must stay fetchable with its own value.
  */
 import { attr, attrStrings, DataType, floatTensor, Graph, makeTensor } from '../../src/ir';
-import { ascendAntiQuant, ascendDequant, ascendQuant, packDeqScale } from '../../src/quant';
+import { ascendAntiQuant, ascendDequant, ascendQuant, packDeqScale, unpackDeqScale } from '../../src/quant';
 import type { NodeDef } from '../../src/ir';
 import { BackendName, Session } from '../../src/runtime';
 import { foldAscendConstants } from '../../src/runtime/ascend-folding';
 import { ASCEND_CHAIN_OP, CHAIN_ATTR, fuseAscendChains } from '../../src/runtime/ascend-fusion';
+import { ChainSteps, runChain } from '../../src/runtime/kernels/ascend-chain-loop';
 import { rng, uniform } from '../helpers/graph-builders';
 import { constant, placeholder } from './tiny-graphs';
 
@@ -179,6 +180,30 @@ test.each(BACKENDS)('on %s, tensors of 1, 2 or 3 channels (lanes spanning pixels
     const [last] = await runSession(g, [steps[steps.length - 1]], x, backend, shape);
     expect(values(last)).toEqual(values(want[want.length - 1]));
   }
+});
+
+/** The JavaScript loop, which runs only where WebAssembly is missing, on the same cases. */
+describe.each(BACKENDS)('the JavaScript chain loop with %s semantics equals the references', (backend) => {
+  function stepsOf(spec: ChainSpec): ChainSteps {
+    const fields = spec.deq ? Array.from(spec.deq, unpackDeqScale) : [];
+    const perChannel = (f: (i: number) => number) => (fields.length === 1 ? Array.from({ length: C }, () => f(0)) : fields.map((_, c) => f(c)));
+    const half = 2 ** ((spec.quant?.bits ?? 8) - 1);
+    return {
+      bias: spec.bias ? Float32Array.from(spec.bias) : undefined,
+      dequant: spec.deq ? { scale: Float32Array.from(perChannel((c) => fields[c].scale)), pow2: Float64Array.from(perChannel((c) => 2 ** fields[c].shiftN)), k: (spec.ksize ?? [1, 1]).reduce((a, b) => a * b, 1) } : undefined,
+      act: spec.act === 'Relu' ? 'relu' : spec.act === 'Relu6' ? 'relu6' : undefined,
+      relu6NaN: backend === 'wasm' ? 'zero' : 'keep',
+      quant: spec.quant ? { scale: spec.quant.scale, lo: -half - spec.quant.offset, hi: half - 1 - spec.quant.offset } : undefined,
+      antiQuant: spec.anti,
+    };
+  }
+  test.each(CASES)('%s', (_name, spec, data) => {
+    const x = data(SIZE, 1, true);
+    const want = referenceSteps(spec, x, backend);
+    const y = new Float32Array(x.length);
+    runChain(x, y, C, stepsOf(spec));
+    expect(values(y)).toEqual(values(want[want.length - 1]));
+  });
 });
 
 function folded(g: Graph): Graph {

@@ -1,9 +1,10 @@
 /**
- * The chain pass of ascend-chain-loop.ts as a WebAssembly function, assembled here from
- * its opcodes (no toolchain, no binary file shipped). Why: the JavaScript loop branches on
- * every clamp and every Relu, and on conv outputs those branches go either way at random:
- * ~20 ns per value, against ~1 ns here, where min/max/floor/copysign are single branchless
- * instructions.
+ * The chain pass of ascend-chain-loop.ts as a WebAssembly function, one value at a time,
+ * assembled here from its opcodes (no toolchain, no binary file shipped). It runs the chains
+ * and inputs the SIMD pass (ascend-chain-simd.ts) does not take: shifts N > 0, pooling k > 1,
+ * NaN, accumulators beyond int32. Why not the JavaScript loop: it branches on every clamp and
+ * Relu, and on conv outputs those branches go either way at random (~20–30 ns per value
+ * measured on the 2 shared cores, against ~5–10 ns here, where the clamps are selects).
  *
  * The arithmetic is the reference's (src/quant/ascend.ts) literally, in float64 rounded to
  * float32 after each step exactly where the reference calls f32 (f32.demote_f64 rounds to

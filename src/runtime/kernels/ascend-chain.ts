@@ -1,11 +1,13 @@
 /**
  * The kernel of the fused chains (../ascend-fusion.ts): [BiasAdd] → [AscendDequant] →
- * [Relu | Relu6] → [AscendQuant] → [AscendAntiQuant] as one pass (ascend-chain-loop.ts).
+ * [Relu | Relu6] → [AscendQuant] → [AscendAntiQuant] as one pass: WebAssembly SIMD where it
+ * applies (ascend-chain-simd.ts), else the scalar WebAssembly pass (ascend-chain-wasm.ts),
+ * else (no WebAssembly) the JavaScript loop (ascend-chain-loop.ts). All three are exact.
  *
  * On wasm the pass reads the input and writes the output in the wasm heap: the output is
  * allocated by the backend (makeOutput) and wrapped as a tensor, as the backend's own
- * kernels do, so a chain costs one dispatch and no copy. On cpu it is one JavaScript loop
- * where the ops were one loop each.
+ * kernels do, so a chain costs one dispatch and no copy. On cpu the values are copied into
+ * a memory of the pass's own and back.
  */
 import { attrFloat, attrInt, attrStrings } from '../../ir';
 import type { NodeDef } from '../../ir';

@@ -10,6 +10,9 @@
  *   allows (ascend-quant.ts): the work stays on the backend.
  * - AscendWeightQuant of constants never runs: the Session folds it into a float
  *   constant when it is created (../ascend-folding.ts). Its kernel is for other inputs.
+ * - On cpu and wasm, a Session runs AscendQuant, AscendDequant and AscendAntiQuant (alone or
+ *   chained with BiasAdd and Relu/Relu6) as one pass of its own (../ascend-fusion.ts,
+ *   ascend-chain.ts); these kernels run on other backends and for what the fusion leaves.
  *
  * Registered when this module loads; runtime/index.ts imports it, so any Session made
  * after `import 'amct-ts'` runs them.
