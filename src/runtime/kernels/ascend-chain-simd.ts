@@ -8,11 +8,12 @@
  * Exactness, against the scalar pass and so the reference: under those conditions every
  * step is one float32 operation on float32 values (bias +, d ·, s ·, s' ·), which is the
  * reference's float64 operation rounded once; Relu clears values with the sign bit set
- * (−0 → 0); Relu6 then takes pmin(v, 6); AscendQuant clamps t to [lo, hi] first (lo, hi
- * are integers, so clamping before rounding gives the same integer) and rounds half away
- * from zero as q = trunc(t) + (frac ≥ 0.5) − (frac ≤ −0.5), frac = t − trunc(t) exact.
- * The function returns 1 when some input broke the conditions (NaN, |v| ≥ 2^31): the
- * caller then runs the scalar pass over the whole tensor instead.
+ * (−0 → 0); Relu6 then takes pmin(v, 6); AscendQuant rounds half away from zero as
+ * floor(|t| + C) with t's sign, C = 0.5 − 2⁻²⁵ (exact in float32, see ascend-quant.ts), then
+ * clamps to the integers lo, hi. The function returns 1 when some input broke the
+ * conditions (NaN, |v| ≥ 2^31 where dequantized, ±Inf elsewhere): the caller then runs the
+ * scalar pass over the whole tensor instead. (The quant scale must be > 0: after a Relu the
+ * sign is not looked at.)
  *
  * Parameters: bias and d as float32 arrays of C + 3 values each (value j is channel
  * j mod C), so four lanes starting at channel c read four consecutive floats.
@@ -23,8 +24,8 @@ import type { WasmMemory } from './ascend-chain-wasm';
 export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number) => number;
 
 const [X, Y, N, CH, PARAMS, FLAGS, QS, LO, HI, AS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const [I, C, PS, STEP4, BAD, V, T, Q] = [10, 11, 12, 13, 14, 15, 16, 17];
-const [QSV, LOV, HIV, ASV, SIX, HALF, NHALF, TWO31] = [18, 19, 20, 21, 22, 23, 24, 25];
+const [I, C, PS, STEP4, GOOD, V, T, R] = [10, 11, 12, 13, 14, 15, 16, 17];
+const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO] = [18, 19, 20, 21, 22, 23, 24, 25, 26];
 
 // Core opcodes, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
 const [BLOCK, LOOP, END, BR_IF, GET, SET, TEE] = [0x02, 0x03, 0x0b, 0x0d, 0x20, 0x21, 0x22];
@@ -32,10 +33,8 @@ const [I32CONST, F32CONST, I32EQZ, I32LTU, I32GES, I32ADD, I32SUB, I32MUL, I32RE
 const simd = (op: number) => (op < 0x80 ? [0xfd, op] : [0xfd, (op & 0x7f) | 0x80, op >> 7]); // unsigned LEB index
 const S = {
   load: 0x00, store: 0x0b, i32splat: 0x11, f32splat: 0x13,
-  f32ne: 0x42, f32le: 0x45, f32ge: 0x46, and: 0x4e, andnot: 0x4f, or: 0x50, anyTrue: 0x53,
-  i32shrS: 0xac, i32add: 0xae, i32sub: 0xb1,
-  f32abs: 0xe0, f32add: 0xe4, f32sub: 0xe5, f32mul: 0xe6, f32pmin: 0xea, f32pmax: 0xeb,
-  truncSat: 0xf8, convert: 0xfa,
+  f32lt: 0x43, and: 0x4e, andnot: 0x4f, or: 0x50, f32floor: 0x68, i32allTrue: 0xa3, i32shrS: 0xac,
+  f32abs: 0xe0, f32add: 0xe4, f32mul: 0xe6, f32pmin: 0xea, f32pmax: 0xeb,
 };
 
 const i32c = (n: number) => [I32CONST, ...leb(n)];
@@ -50,22 +49,28 @@ const when = (flags: number, bit: number, body: number[]) => (flags & bit ? body
 const laneParams = (base: number[]) => [...base, ...get(C), ...i32c(4), I32MUL, I32ADD, ...mem(S.load)];
 
 function steps(flags: number): number[] {
+  // good &= |v| < 2^31: false for NaN and for values the dequant would clamp to int32.
+  const check = [...get(GOOD), ...get(V), ...op(S.f32abs), ...get(TWO31), ...op(S.f32lt), ...op(S.and), ...set(GOOD)];
   const bias = [...get(V), ...laneParams(get(PARAMS)), ...op(S.f32add), ...set(V)];
-  const dequant = [
-    ...get(BAD), ...get(V), ...op(S.f32abs), ...get(TWO31), ...op(S.f32ge), ...op(S.or), ...set(BAD),
-    ...get(V), ...laneParams(get(PS)), ...op(S.f32mul), ...set(V),
-  ];
+  const dequant = [...check, ...get(V), ...laneParams(get(PS)), ...op(S.f32mul), ...set(V)];
   const relu = [...get(V), ...get(V), ...i32c(31), ...op(S.i32shrS), ...op(S.andnot), ...set(V)];
   const relu6 = [...relu, ...get(V), ...get(SIX), ...op(S.f32pmin), ...set(V)];
+  // Round half away from zero: floor(|t| + C), C the float32 below 0.5, exact in float32 (see
+  // ascend-quant.ts), given t's sign back (+ 0 turns −0 into 0); after a Relu t ≥ 0 already.
+  const nonNegative = (flags & (STEP.relu | STEP.relu6)) !== 0;
+  const rounded = nonNegative
+    ? [...get(T), ...get(BELOW_HALF), ...op(S.f32add), ...op(S.f32floor)]
+    : [
+        ...get(T), ...op(S.f32abs), ...get(BELOW_HALF), ...op(S.f32add), ...op(S.f32floor),
+        ...get(T), ...get(SIGN), ...op(S.and), ...op(S.or), ...get(ZERO), ...op(S.f32add),
+      ];
   const quant = [
-    ...get(V), ...get(QSV), ...op(S.f32mul), ...get(LOV), ...op(S.f32pmax), ...get(HIV), ...op(S.f32pmin), ...set(T),
-    ...get(T), ...op(S.truncSat), ...set(Q),
-    ...get(T), ...get(Q), ...op(S.convert), ...op(S.f32sub), ...set(T), // frac
-    ...get(Q), ...get(T), ...get(HALF), ...op(S.f32ge), ...op(S.i32sub), ...get(T), ...get(NHALF), ...op(S.f32le), ...op(S.i32add),
-    ...op(S.convert), ...set(V),
+    ...get(V), ...get(QSV), ...op(S.f32mul), ...set(T),
+    ...rounded, ...get(LOV), ...op(S.f32pmax), ...get(HIV), ...op(S.f32pmin), ...set(V),
   ];
   const antiQuant = [...get(V), ...get(ASV), ...op(S.f32mul), ...set(V)];
   return [
+    ...(flags & STEP.dequant ? [] : check),
     ...when(flags, STEP.bias, bias), ...when(flags, STEP.dequant, dequant), ...when(flags, STEP.relu, relu), ...when(flags, STEP.relu6, relu6),
     ...when(flags, STEP.quant, quant), ...when(flags, STEP.antiQuant, antiQuant),
   ];
@@ -77,12 +82,11 @@ function body(flags: number): number[] {
     ...get(PARAMS), ...get(CH), ...i32c(3), I32ADD, ...i32c(4), I32MUL, I32ADD, ...set(PS),
     ...i32c(4), ...get(CH), I32REMU, ...set(STEP4),
     ...splat(get(QS), QSV), ...splat(get(LO), LOV), ...splat(get(HI), HIV), ...splat(get(AS), ASV),
-    ...splat(f32c(6), SIX), ...splat(f32c(0.5), HALF), ...splat(f32c(-0.5), NHALF), ...splat(f32c(2147483648), TWO31),
-    ...i32c(0), ...op(S.i32splat), ...set(BAD),
+    ...splat(f32c(6), SIX), ...splat(f32c(0.5 - 2 ** -25), BELOW_HALF), ...splat(f32c(-0), SIGN), ...splat(f32c(2147483648), TWO31),
+    ...splat(f32c(0), ZERO), ...i32c(-1), ...op(S.i32splat), ...set(GOOD),
   ];
   const element = [
     ...get(X), ...get(I), I32ADD, ...mem(S.load), ...set(V),
-    ...get(BAD), ...get(V), ...get(V), ...op(S.f32ne), ...op(S.or), ...set(BAD),
     ...steps(flags),
     ...get(Y), ...get(I), I32ADD, ...get(V), ...mem(S.store),
     // c = (c + 4) mod C, as c + (4 mod C), less C once past it
@@ -93,14 +97,14 @@ function body(flags: number): number[] {
   return [
     ...setup,
     BLOCK, VOID, ...get(N), I32EQZ, BR_IF, 0, LOOP, VOID, ...element, END, END,
-    ...get(BAD), ...op(S.anyTrue), END,
+    ...get(GOOD), ...op(S.i32allTrue), I32EQZ, END,
   ];
 }
 
 function simdModuleBytes(flags: number): Uint8Array {
   const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
-  // locals: i, c, ps, step4 (i32); bad, v, t, q, qs, lo, hi, as, six, half, −half, 2^31 (v128)
-  return moduleBytes(params, [I32], [2, 4, I32, 12, V128], body(flags));
+  // locals: i, c, ps, step4 (i32); good, v, t, r, qs, lo, hi, as, six, C, sign, 2^31, 0 (v128)
+  return moduleBytes(params, [I32], [2, 4, I32, 13, V128], body(flags));
 }
 
 /** Compiled modules by flags (null: no WebAssembly SIMD here), and their instances by memory. */

@@ -110,7 +110,8 @@ function writeParams(buffer: ArrayBuffer, at: number, s: ChainSteps, channels: n
 
 /** Whether the SIMD pass computes this chain (see ascend-chain-simd.ts). */
 function simdFits(s: ChainSteps, channels: number): boolean {
-  return !s.dequant || (s.dequant.k === 1 && s.dequant.pow2.every((p) => p === 1));
+  const quantScale = s.quant ? Math.fround(s.quant.scale) : 1;
+  return quantScale > 0 && quantScale < Infinity && (!s.dequant || (s.dequant.k === 1 && s.dequant.pow2.every((p) => p === 1)));
 }
 
 /** The chain over n values at byte offsets x → y of `memory`, parameters (paramBytes) at p. */
