@@ -245,6 +245,39 @@ describe('where chains stop', () => {
     expect(fuseAscendChains(g.clone()).map((n) => attrStrings(n, CHAIN_ATTR))).toEqual([['q']]);
   });
 
+  test('identical quantizers of one tensor are merged (the copy becomes an Identity of the kept one), a different one is kept', async () => {
+    const g = new Graph();
+    placeholder(g, 'x', [-1, -1, -1, C]);
+    g.addNode({ name: 'r', op: 'Relu', inputs: ['x'], attr: { T: F } });
+    const quant = (name: string, scale: number) =>
+      g.addNode({ name, op: 'AscendQuant', inputs: ['r'], attr: { T: F, quant_bits: attr.int(8), scale: attr.float(scale), offset: attr.float(-128), dst_type: attr.str('INT8') } });
+    quant('q1', 0.37);
+    quant('q2', 0.37);
+    quant('q3', 0.5);
+    g.addNode({ name: 'n1', op: 'Neg', inputs: ['q1'], attr: { T: F } });
+    g.addNode({ name: 'a2', op: 'AscendAntiQuant', inputs: ['q2'], attr: { T: F, scale: attr.float(2), offset: attr.float(-128) } });
+    g.addNode({ name: 'n3', op: 'Neg', inputs: ['q3'], attr: { T: F } });
+    const copy = g.clone();
+    const chains = fuseAscendChains(copy).map((n) => attrStrings(n, CHAIN_ATTR));
+    expect(copy.getNode('q2').op).toBe('Identity');
+    expect(copy.getNode('q2').inputs).toEqual(['q1']);
+    expect(chains).toEqual(expect.arrayContaining([['q1'], ['q3'], ['a2']]));
+    const twoOnly = g.clone(); // without the different one, the Relu has one reader left: Relu → AscendQuant fuses
+    twoOnly.removeNode('n3');
+    twoOnly.removeNode('q3');
+    expect(fuseAscendChains(twoOnly).map((n) => attrStrings(n, CHAIN_ATTR))).toEqual(expect.arrayContaining([['r', 'q1']]));
+    const x = Float32Array.from(nearTies(SIZE, 0.37, false));
+    const relu = x.map((v) => (v > 0 ? v : 0));
+    for (const backend of BACKENDS) {
+      const [n1, a2, q2, q3] = await runSession(g, ['n1', 'a2', 'q2', 'q3'], x, backend);
+      const q = ascendQuant(relu, 0.37, -128);
+      expect(values(n1)).toEqual(values(q.map((v) => -v)));
+      expect(values(a2)).toEqual(values(ascendAntiQuant(q, 2)));
+      expect(values(q2)).toEqual(values(q));
+      expect(values(q3)).toEqual(values(ascendQuant(relu, 0.5, -128)));
+    }
+  });
+
   test('a bias that is not a constant, or NCHW per-channel parameters, are left to the ops', () => {
     const g = new Graph();
     placeholder(g, 'x', SHAPE);

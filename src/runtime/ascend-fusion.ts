@@ -92,9 +92,9 @@ function continuesChain(graph: Graph, node: NodeDef): boolean {
 /**
  * AscendQuant nodes of one tensor with the same attributes compute the same values (saveModel
  * writes one per consumer: BlazeFace quantizes each block's Relu twice, for the depthwise conv
- * and for the residual Add). Their readers are pointed at the first one; the others stay,
- * read by nobody, for fetches. Returns how many were merged. A merged Relu → AscendQuant then
- * has one reader and becomes a chain.
+ * and for the residual Add). Their readers are pointed at the first one; the others become
+ * Identity nodes of it, read by nobody, for fetches. Returns how many were merged. A merged
+ * Relu → AscendQuant then has one reader and becomes a chain.
  */
 function mergeDuplicateQuants(graph: Graph): number {
   const first = new Map<string, string>();
@@ -104,9 +104,13 @@ function mergeDuplicateQuants(graph: Graph): number {
     const attrs = Object.keys(node.attr).filter((k) => !k.startsWith('_amct')).sort().map((k) => [k, node.attr[k]]);
     const key = JSON.stringify([canonicalTensorName(node.inputs[0]), attrs]);
     const kept = first.get(key);
-    if (kept === undefined) first.set(key, node.name);
-    else if (graph.dataConsumersOfNode(node.name).length > 0) {
+    if (kept === undefined) {
+      first.set(key, node.name);
+    } else {
+      // Readers go to the kept one; the duplicate becomes an Identity of it (same values when
+      // fetched), so the tensor quantized has one reader left and can end a chain.
       graph.rewireConsumers(node.name, kept);
+      graph.replaceNode(node.name, { op: 'Identity', inputs: [kept], controlInputs: [], attr: { T: attr.type(DataType.DT_FLOAT) } });
       merged++;
     }
   }
