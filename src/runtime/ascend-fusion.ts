@@ -25,7 +25,11 @@ export const CHAIN_ATTR = '_amct_chain';
 const SINGLE_STEPS = new Set(['AscendDequant', 'AscendQuant', 'AscendAntiQuant']);
 
 /** Position of each op in a chain. */
-const STEP_ORDER: Record<string, number> = { BiasAdd: 0, AscendDequant: 1, Relu: 2, Relu6: 2, AscendQuant: 3, AscendAntiQuant: 4 };
+const STEP_ORDER: Record<string, number> = { BiasAdd: 0, AscendDequant: 1, AddV2: 1.5, Add: 1.5, Relu: 2, Relu6: 2, AscendQuant: 3, AscendAntiQuant: 4 };
+/** Two-input heads: a chain may start with a sum (a residual Add), never continue with one. */
+const SUMS = new Set(['AddV2', 'Add']);
+/** On a fused sum: the AscendAntiQuant nodes read in place of each input ('' where none). */
+export const SUM_ANTI_ATTR = '_amct_sum_anti';
 
 function channelsLast(node: NodeDef): boolean {
   return !attrString(node, 'data_format', 'NHWC').startsWith('NC');
@@ -55,6 +59,9 @@ function fusible(graph: Graph, node: NodeDef): boolean {
     }
     case 'AscendAntiQuant':
       return node.attr.scale !== undefined;
+    case 'AddV2':
+    case 'Add':
+      return node.inputs.length === 2;
     default:
       return node.inputs.length === 1;
   }
@@ -69,7 +76,19 @@ function onlyReader(graph: Graph, node: NodeDef): NodeDef | undefined {
 }
 
 function follows(a: NodeDef, b: NodeDef): boolean {
-  return STEP_ORDER[b.op] > STEP_ORDER[a.op];
+  return !SUMS.has(b.op) && STEP_ORDER[b.op] > STEP_ORDER[a.op];
+}
+
+/**
+ * The AscendAntiQuant a sum may read in place of its input `i`: one that only this sum reads
+ * and that does not end a chain of its own (BlazeFace's residual input, AntiQuant(AscendQuant(Relu))).
+ */
+function absorbedAnti(graph: Graph, sum: NodeDef, i: number): NodeDef | undefined {
+  const ref = parseTensorName(sum.inputs[i]);
+  const anti = graph.node(ref.node);
+  if (!anti || anti.op !== 'AscendAntiQuant' || ref.index !== 0 || !fusible(graph, anti) || continuesChain(graph, anti)) return undefined;
+  const readers = graph.dataConsumersOfNode(anti.name);
+  return readers.length === 1 && readers[0].node === sum && graph.controlDependents(anti.name).length === 0 ? anti : undefined;
 }
 
 /** The chain starting at `head`, as long as the order and the single readers allow. */
@@ -126,18 +145,21 @@ export function fuseAscendChains(graph: Graph): NodeDef[] {
   const chains = graph
     .nodes()
     .filter((n) => fusible(graph, n) && !continuesChain(graph, n))
-    .map((head) => chainFrom(graph, head))
-    .filter((chain) => chain.length >= 2 || SINGLE_STEPS.has(chain[0].op));
+    .map((head) => ({ chain: chainFrom(graph, head), anti: SUMS.has(head.op) ? [0, 1].map((i) => absorbedAnti(graph, head, i)) : [] }))
+    .filter(({ chain, anti }) => (SUMS.has(chain[0].op) ? chain.length >= 2 || anti.some(Boolean) : chain.length >= 2 || SINGLE_STEPS.has(chain[0].op)));
   // Ascend ops inside a chain stay for fetches of them: they too run as one pass when fetched.
-  const inside = chains.flatMap((chain) => chain.slice(0, -1).filter((n) => SINGLE_STEPS.has(n.op)).map((n) => [n]));
-  return [...chains, ...inside].map((chain) => {
+  const inside = chains.flatMap(({ chain }) => chain.slice(0, -1).filter((n) => SINGLE_STEPS.has(n.op)).map((n) => ({ chain: [n], anti: [] })));
+  return [...chains, ...inside].map(({ chain, anti }) => {
     const last = chain[chain.length - 1];
+    const head = chain[0];
     const params = chain.filter((n) => n.op === 'BiasAdd' || n.op === 'AscendDequant').map((n) => n.inputs[1]);
+    const inputs = SUMS.has(head.op) ? head.inputs.map((t, i) => (anti[i] ? anti[i]!.inputs[0] : t)) : [head.inputs[0], ...params];
+    const sum: NodeDef['attr'] = SUMS.has(head.op) ? { [SUM_ANTI_ATTR]: attr.strs(anti.map((a) => a?.name ?? '')) } : {};
     return graph.replaceNode(last.name, {
       op: ASCEND_CHAIN_OP,
-      inputs: [chain[0].inputs[0], ...params],
+      inputs,
       controlInputs: [],
-      attr: { T: attr.type(DataType.DT_FLOAT), [CHAIN_ATTR]: attr.strs(chain.map((n) => n.name)) },
+      attr: { T: attr.type(DataType.DT_FLOAT), [CHAIN_ATTR]: attr.strs(chain.map((n) => n.name)), ...sum },
     });
   });
 }

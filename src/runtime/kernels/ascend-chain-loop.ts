@@ -14,6 +14,8 @@
 const TWO31 = 2147483648;
 
 export interface ChainSteps {
+  /** A residual sum first: v = [a·antiA] + [b·antiB] (AscendAntiQuant, AddV2), b the second input. */
+  sum?: { antiA?: number; antiB?: number };
   /** BiasAdd: one float32 value per channel (NHWC, the last axis). */
   bias?: Float32Array;
   /** AscendDequant: d and 2^N per channel (length C), k = kh·kw. */
@@ -31,7 +33,7 @@ export interface ChainSteps {
  * y[i] = steps(x[i]) with channel c = (first + i) mod channels; x and y may be views of one
  * heap, not overlapping. (The wasm passes do the same faster; this one runs where they cannot.)
  */
-export function runChain(x: Float32Array, y: Float32Array, channels: number, s: ChainSteps, first = 0): void {
+export function runChain(x: Float32Array, y: Float32Array, channels: number, s: ChainSteps, first = 0, x2?: Float32Array): void {
   const fround = Math.fround;
   const floor = Math.floor;
   const bias = s.bias;
@@ -46,8 +48,11 @@ export function runChain(x: Float32Array, y: Float32Array, channels: number, s: 
   const hi = s.quant ? s.quant.hi : 0;
   const anti = s.antiQuant !== undefined;
   const as = fround(s.antiQuant ?? 1);
+  const b = s.sum ? x2 : undefined;
+  const [sa, sb] = [s.sum?.antiA, s.sum?.antiB].map((v) => (v === undefined ? undefined : fround(v)));
   for (let i = 0, c = first; i < x.length; i++) {
     let v = x[i];
+    if (b) v = fround((sa === undefined ? v : fround(v * sa)) + (sb === undefined ? b[i] : fround(b[i] * sb)));
     if (bias) v = fround(v + bias[c]);
     if (dq) {
       const p2 = dq.pow2[c];

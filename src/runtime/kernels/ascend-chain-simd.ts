@@ -21,11 +21,11 @@
 import { compileModule, F32, I32, instantiate, leb, moduleBytes, STEP, V128, VOID } from './ascend-chain-wasm';
 import type { WasmMemory } from './ascend-chain-wasm';
 
-export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number) => number;
+export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number, x2: number, antiA: number, antiB: number) => number;
 
-const [X, Y, N, CH, PARAMS, FLAGS, QS, LO, HI, AS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const [I, C, PS, STEP4, GOOD, V, T, R] = [10, 11, 12, 13, 14, 15, 16, 17];
-const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO] = [18, 19, 20, 21, 22, 23, 24, 25, 26];
+const [X, Y, N, CH, PARAMS, FLAGS, QS, LO, HI, AS, X2, SA, SB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+const [I, C, PS, STEP4, GOOD, V, T, R] = [13, 14, 15, 16, 17, 18, 19, 20];
+const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO, SAV, SBV] = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
 
 // Core opcodes, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
 const [BLOCK, LOOP, END, BR_IF, GET, SET, TEE] = [0x02, 0x03, 0x0b, 0x0d, 0x20, 0x21, 0x22];
@@ -69,7 +69,15 @@ function steps(flags: number): number[] {
     ...rounded, ...get(LOV), ...op(S.f32pmax), ...get(HIV), ...op(S.f32pmin), ...set(V),
   ];
   const antiQuant = [...get(V), ...get(ASV), ...op(S.f32mul), ...set(V)];
+  // A residual sum: v = [a·s_a] + [b·s_b], each a float32 operation as AscendAntiQuant and AddV2 make it.
+  const sum = [
+    ...when(flags, STEP.sumAntiA, [...get(V), ...get(SAV), ...op(S.f32mul), ...set(V)]),
+    ...get(X2), ...get(I), I32ADD, ...mem(S.load), ...set(T),
+    ...when(flags, STEP.sumAntiB, [...get(T), ...get(SBV), ...op(S.f32mul), ...set(T)]),
+    ...get(V), ...get(T), ...op(S.f32add), ...set(V),
+  ];
   return [
+    ...when(flags, STEP.sum, sum),
     ...(flags & STEP.dequant ? [] : check),
     ...when(flags, STEP.bias, bias), ...when(flags, STEP.dequant, dequant), ...when(flags, STEP.relu, relu), ...when(flags, STEP.relu6, relu6),
     ...when(flags, STEP.quant, quant), ...when(flags, STEP.antiQuant, antiQuant),
@@ -83,7 +91,7 @@ function body(flags: number): number[] {
     ...i32c(4), ...get(CH), I32REMU, ...set(STEP4),
     ...splat(get(QS), QSV), ...splat(get(LO), LOV), ...splat(get(HI), HIV), ...splat(get(AS), ASV),
     ...splat(f32c(6), SIX), ...splat(f32c(0.5 - 2 ** -25), BELOW_HALF), ...splat(f32c(-0), SIGN), ...splat(f32c(2147483648), TWO31),
-    ...splat(f32c(0), ZERO), ...i32c(-1), ...op(S.i32splat), ...set(GOOD),
+    ...splat(f32c(0), ZERO), ...splat(get(SA), SAV), ...splat(get(SB), SBV), ...i32c(-1), ...op(S.i32splat), ...set(GOOD),
   ];
   const element = [
     ...get(X), ...get(I), I32ADD, ...mem(S.load), ...set(V),
@@ -102,9 +110,9 @@ function body(flags: number): number[] {
 }
 
 function simdModuleBytes(flags: number): Uint8Array {
-  const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
-  // locals: i, c, ps, step4 (i32); good, v, t, r, qs, lo, hi, as, six, C, sign, 2^31, 0 (v128)
-  return moduleBytes(params, [I32], [2, 4, I32, 13, V128], body(flags));
+  const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, I32, F32, F32];
+  // locals: i, c, ps, step4 (i32); good, v, t, r, qs, lo, hi, as, six, C, sign, 2^31, 0, s_a, s_b (v128)
+  return moduleBytes(params, [I32], [2, 4, I32, 15, V128], body(flags));
 }
 
 /** Compiled modules by flags (null: no WebAssembly SIMD here), and their instances by memory. */

@@ -24,7 +24,7 @@
  */
 
 /** Flags of `chain`: which steps run. */
-export const STEP = { bias: 1, dequant: 2, relu: 4, relu6: 8, relu6NaNToZero: 16, quant: 32, antiQuant: 64 } as const;
+export const STEP = { bias: 1, dequant: 2, relu: 4, relu6: 8, relu6NaNToZero: 16, quant: 32, antiQuant: 64, sum: 128, sumAntiA: 256, sumAntiB: 512 } as const;
 
 /** Bytes per channel in the parameter block: bias, scale, 2^N as float64. */
 export const PARAM_BYTES = 24;

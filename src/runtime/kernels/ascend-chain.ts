@@ -11,10 +11,11 @@
  */
 import { attrFloat, attrInt, attrStrings } from '../../ir';
 import type { NodeDef } from '../../ir';
-import { ASCEND_CHAIN_OP, CHAIN_ATTR } from '../ascend-fusion';
+import { ASCEND_CHAIN_OP, CHAIN_ATTR, SUM_ANTI_ATTR } from '../ascend-fusion';
 import { registerKernel } from '../kernels';
 import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
+const util = tf.util;
 import { areaOf, badAttr, deqParams } from './ascend';
 import { ChainSteps, runChain } from './ascend-chain-loop';
 import { ChainSimdFn, chainSimdOn } from './ascend-chain-simd';
@@ -28,7 +29,11 @@ function planSteps(ctx: KernelContext): ChainSteps {
   const steps: ChainSteps = { relu6NaN: tf.getBackend() === 'wasm' ? 'zero' : 'keep' };
   let param = 1;
   for (const node of nodes) {
-    if (node.op === 'BiasAdd') steps.bias = Float32Array.from(inputs[param++].dataSync() as Float32Array);
+    if (node.op === 'AddV2' || node.op === 'Add') {
+      // The AscendAntiQuant read in place of each input, if any (see SUM_ANTI_ATTR).
+      const [a, b] = attrStrings(ctx.node, SUM_ANTI_ATTR).map((name) => (name ? attrFloat(session.graph.getNode(name), 'scale') : undefined));
+      steps.sum = { antiA: a, antiB: b };
+    } else if (node.op === 'BiasAdd') steps.bias = Float32Array.from(inputs[param++].dataSync() as Float32Array);
     else if (node.op === 'AscendDequant') {
       const p = deqParams(node, inputs[param++]);
       steps.dequant = { scale: p.scale, pow2: p.pow2Exact, k: areaOf(node) };
@@ -88,6 +93,7 @@ function flagsOf(s: ChainSteps): number {
   if (s.act === 'relu6') flags |= STEP.relu6 | (s.relu6NaN === 'zero' ? STEP.relu6NaNToZero : 0);
   if (s.quant) flags |= STEP.quant;
   if (s.antiQuant !== undefined) flags |= STEP.antiQuant;
+  if (s.sum) flags |= STEP.sum | (s.sum.antiA !== undefined ? STEP.sumAntiA : 0) | (s.sum.antiB !== undefined ? STEP.sumAntiB : 0);
   return flags;
 }
 
@@ -114,32 +120,32 @@ function simdFits(s: ChainSteps, channels: number): boolean {
   return quantScale > 0 && quantScale < Infinity && (!s.dequant || (s.dequant.k === 1 && s.dequant.pow2.every((p) => p === 1)));
 }
 
-/** The chain over n values at byte offsets x → y of `memory`, parameters (paramBytes) at p. */
-function runAt(memory: WasmMemory, x: number, y: number, n: number, channels: number, p: number, s: ChainSteps): void {
+/** The chain over n values at byte offsets x (and x2 for a sum) → y of `memory`, parameters (paramBytes) at p. */
+function runAt(memory: WasmMemory, x: number, y: number, n: number, channels: number, p: number, s: ChainSteps, x2 = 0): void {
   const flags = flagsOf(s);
   const simd = simdFits(s, channels) ? chainSimdOn(memory, flags) : undefined;
   const [qs, lo, hi, as] = [s.quant?.scale ?? 1, s.quant?.lo ?? 0, s.quant?.hi ?? 0, s.antiQuant ?? 1];
+  const view = (at: number, from = 0) => new Float32Array(memory.buffer, at + 4 * from, n - from);
   if (simd) {
     const n4 = n & ~3;
-    if (simd(x, y, n4, channels, p + PARAM_BYTES * channels, flags, qs, lo, hi, as) === 0) {
-      const tail = (at: number) => new Float32Array(memory.buffer, at + 4 * n4, n - n4);
-      if (n4 < n) runChain(tail(x), tail(y), channels, s, n4 % channels);
+    if (simd(x, y, n4, channels, p + PARAM_BYTES * channels, flags, qs, lo, hi, as, x2, s.sum?.antiA ?? 1, s.sum?.antiB ?? 1) === 0) {
+      if (n4 < n) runChain(view(x, n4), view(y, n4), channels, s, n4 % channels, s.sum ? view(x2, n4) : undefined);
       return;
     }
     // Some input was NaN or beyond int32 where dequantized: the scalar pass handles every value.
   }
-  const scalar = scalarPass(memory);
+  const scalar = s.sum ? undefined : scalarPass(memory); // the scalar wasm pass has no sum: the loop does it
   if (scalar) scalar(x, y, n, channels, p, flags, s.dequant?.k ?? 1, qs, lo, hi, as);
-  else runChain(new Float32Array(memory.buffer, x, n), new Float32Array(memory.buffer, y, n), channels, s);
+  else runChain(view(x), view(y), channels, s, 0, s.sum ? view(x2) : undefined);
 }
 
 /** On the wasm backend: output allocated in the heap, the pass reading and writing there. */
-function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels: number, steps: ChainSteps): tf.Tensor {
+function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels: number, steps: ChainSteps, x2?: tf.Tensor): tf.Tensor {
   const memory = wasm.wasm?.asm?.memory;
   const info = wasm.makeOutput([...x.shape], 'float32');
   const out = tf.engine().makeTensorFromTensorInfo(info, tf.backend());
   if (!isWasmMemory(memory)) {
-    runChain(readActivation(x), wasm.typedArrayFromHeap(info), channels, steps);
+    runChain(readActivation(x), wasm.typedArrayFromHeap(info), channels, steps, 0, x2 && readActivation(x2));
     return out;
   }
   // The parameters live in the heap too, in a tensor of the node's state (freed with the session).
@@ -151,29 +157,41 @@ function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels
   }
   // Offsets, not views: the allocations above may have grown (moved) the heap.
   const offset = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
-  runAt(memory, offset(x), offset(info), x.size, channels, offset(ctx.state.get(key) as tf.Tensor), steps);
+  runAt(memory, offset(x), offset(info), x.size, channels, offset(ctx.state.get(key) as tf.Tensor), steps, x2 ? offset(x2) : 0);
   return out;
 }
 
 let scratch: WasmMemory | undefined | null;
 
 /** Elsewhere (cpu): the pass in a memory of its own, values copied in and out. */
-function runCopied(x: Float32Array, channels: number, steps: ChainSteps): Float32Array {
+function runCopied(x: Float32Array, channels: number, steps: ChainSteps, x2?: Float32Array): Float32Array {
   const y = new Float32Array(x.length);
   if (scratch === undefined) scratch = newWasmMemory() ?? null;
   if (!scratch) {
-    runChain(x, y, channels, steps);
+    runChain(x, y, channels, steps, 0, x2);
     return y;
   }
-  const params = 8 * x.length; // 8-byte aligned
+  // x, then x2, then y, then the parameters (8-byte aligned)
+  const [n, params] = [x.length, (12 * x.length + 7) & ~7];
   const bytes = params + paramBytes(channels);
   const have = scratch.buffer.byteLength;
   if (bytes > have) scratch.grow(Math.ceil((bytes - have) / 65536));
-  new Float32Array(scratch.buffer, 0, x.length).set(x);
+  new Float32Array(scratch.buffer, 0, n).set(x);
+  if (x2) new Float32Array(scratch.buffer, 4 * n, n).set(x2);
   writeParams(scratch.buffer, params, steps, channels);
-  runAt(scratch, 0, 4 * x.length, x.length, channels, params, steps);
-  y.set(new Float32Array(scratch.buffer, 4 * x.length, x.length));
+  runAt(scratch, 0, 8 * n, n, channels, params, steps, 4 * n);
+  y.set(new Float32Array(scratch.buffer, 8 * n, n));
   return y;
+}
+
+/**
+ * A sum whose inputs differ in shape (broadcast): the sum as the graph's own ops compute it
+ * (AscendAntiQuant is one float32 multiply), then the rest of the chain on it.
+ */
+function broadcastSum(inputs: tf.Tensor[], sum: NonNullable<ChainSteps['sum']>): tf.Tensor {
+  const [a, b] = inputs.map((t) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
+  const scaled = (t: tf.Tensor, s: number | undefined) => (s === undefined ? t : tf.mul(t, tf.scalar(s)));
+  return tf.add(scaled(a, sum.antiA), scaled(b, sum.antiB));
 }
 
 function ascendChain(ctx: KernelContext): tf.Tensor {
@@ -184,9 +202,18 @@ function ascendChain(ctx: KernelContext): tf.Tensor {
   const key = `steps:${channels}`;
   if (!ctx.state.has(key)) ctx.state.set(key, stepsFor(ctx, ctx.state.get('steps') as ChainSteps, channels));
   const steps = ctx.state.get(key) as ChainSteps;
+  let x2 = steps.sum ? ctx.inputs[1] : undefined;
+  if (x2 && x2.dtype !== 'float32') x2 = tf.cast(x2, 'float32');
+  if (steps.sum && !util.arraysEqual(x.shape, x2!.shape)) {
+    const summed = broadcastSum(ctx.inputs, steps.sum);
+    const rest: ChainSteps = { ...steps, sum: undefined };
+    const wasm = wasmBackend();
+    if (wasm) return runOnHeap(ctx, wasm, summed, summed.shape[summed.rank - 1] ?? 1, rest);
+    return tf.tensor(runCopied(summed.dataSync() as Float32Array, summed.shape[summed.rank - 1] ?? 1, rest), summed.shape, 'float32');
+  }
   const wasm = wasmBackend();
-  if (wasm) return runOnHeap(ctx, wasm, x, channels, steps);
-  return tf.tensor(runCopied(x.dataSync() as Float32Array, channels, steps), x.shape, 'float32');
+  if (wasm) return runOnHeap(ctx, wasm, x, channels, steps, x2);
+  return tf.tensor(runCopied(x.dataSync() as Float32Array, channels, steps, x2?.dataSync() as Float32Array | undefined), x.shape, 'float32');
 }
 
 registerKernel(ASCEND_CHAIN_OP, ascendChain);
