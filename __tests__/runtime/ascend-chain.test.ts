@@ -278,6 +278,17 @@ describe('where chains stop', () => {
     }
   });
 
+  test('chains without an Ascend op (float graphs) are left to tfjs', () => {
+    const g = new Graph();
+    placeholder(g, 'x', SHAPE);
+    constant(g, 'b', floatTensor([C], [1, 2, 3, 4, 5]));
+    g.addNode({ name: 'bias_add', op: 'BiasAdd', inputs: ['x', 'b'], attr: { T: F, data_format: attr.str('NHWC') } });
+    g.addNode({ name: 'r', op: 'Relu6', inputs: ['bias_add'], attr: { T: F } });
+    g.addNode({ name: 'sum', op: 'AddV2', inputs: ['r', 'x'], attr: { T: F } });
+    g.addNode({ name: 'r2', op: 'Relu', inputs: ['sum'], attr: { T: F } });
+    expect(fuseAscendChains(g.clone())).toEqual([]);
+  });
+
   test('a bias that is not a constant, or NCHW per-channel parameters, are left to the ops', () => {
     const g = new Graph();
     placeholder(g, 'x', SHAPE);
@@ -307,8 +318,10 @@ test('a bias of the wrong length fails as the op would, naming the node', async 
   constant(g, 'b', floatTensor([3], [1, 2, 3]));
   g.addNode({ name: 'bias_add', op: 'BiasAdd', inputs: ['x', 'b'], attr: { T: F, data_format: attr.str('NHWC') } });
   g.addNode({ name: 'r', op: 'Relu', inputs: ['bias_add'], attr: { T: F } });
+  g.addNode({ name: 'q', op: 'AscendQuant', inputs: ['r'], attr: { T: F, scale: attr.float(2), offset: attr.float(0), quant_bits: attr.int(8) } });
+  expect(fuseAscendChains(folded(g)).map((n) => attrStrings(n, CHAIN_ATTR))).toEqual([['bias_add', 'r', 'q']]);
   for (const backend of BACKENDS) {
-    await expect(runSession(g, ['r'], new Float32Array(SIZE), backend)).rejects.toMatchObject({ node: 'bias_add' });
+    await expect(runSession(g, ['q'], new Float32Array(SIZE), backend)).rejects.toMatchObject({ code: 'INVALID_GRAPH', node: 'bias_add' });
   }
 });
 

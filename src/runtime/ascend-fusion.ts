@@ -146,6 +146,8 @@ export function fuseAscendChains(graph: Graph): NodeDef[] {
     .nodes()
     .filter((n) => fusible(graph, n) && !continuesChain(graph, n))
     .map((head) => ({ chain: chainFrom(graph, head), anti: SUMS.has(head.op) ? [0, 1].map((i) => absorbedAnti(graph, head, i)) : [] }))
+    // Only chains with an Ascend op: float graphs (BiasAdd → Relu, Add → Relu) stay on tfjs's ops.
+    .filter(({ chain, anti }) => anti.some(Boolean) || chain.some((n) => n.op.startsWith('Ascend')))
     .filter(({ chain, anti }) => (SUMS.has(chain[0].op) ? chain.length >= 2 || anti.some(Boolean) : chain.length >= 2 || SINGLE_STEPS.has(chain[0].op)));
   // Ascend ops inside a chain stay for fetches of them: they too run as one pass when fetched.
   const inside = chains.flatMap(({ chain }) => chain.slice(0, -1).filter((n) => SINGLE_STEPS.has(n.op)).map((n) => ({ chain: [n], anti: [] })));

@@ -139,6 +139,11 @@ function runAt(memory: WasmMemory, x: number, y: number, n: number, channels: nu
   else runChain(view(x), view(y), channels, s, 0, s.sum ? view(x2) : undefined);
 }
 
+/** Where a tensor's values start in the heap. Offsets, not views: an allocation may grow (move) the heap. */
+function offset(wasm: WasmBackend, t: tf.TensorInfo): number {
+  return wasm.typedArrayFromHeap(t).byteOffset;
+}
+
 /** On the wasm backend: output allocated in the heap, the pass reading and writing there. */
 function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels: number, steps: ChainSteps, x2?: tf.Tensor): tf.Tensor {
   const memory = wasm.wasm?.asm?.memory;
@@ -150,14 +155,16 @@ function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels
   }
   // The parameters live in the heap too, in a tensor of the node's state (freed with the session).
   const key = `params:${channels}`;
+  if (!steps.bias && !steps.dequant) {
+    runAt(memory, offset(wasm, x), offset(wasm, info), x.size, channels, 0, steps, x2 ? offset(wasm, x2) : 0); // no parameters to read
+    return out;
+  }
   if (!ctx.state.has(key)) {
     const block = tf.keep(tf.zeros([paramBytes(channels) / 4], 'float32'));
     writeParams(memory.buffer, wasm.typedArrayFromHeap(block).byteOffset, steps, channels);
     ctx.state.set(key, block);
   }
-  // Offsets, not views: the allocations above may have grown (moved) the heap.
-  const offset = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t).byteOffset;
-  runAt(memory, offset(x), offset(info), x.size, channels, offset(ctx.state.get(key) as tf.Tensor), steps, x2 ? offset(x2) : 0);
+  runAt(memory, offset(wasm, x), offset(wasm, info), x.size, channels, offset(wasm, ctx.state.get(key) as tf.Tensor), steps, x2 ? offset(wasm, x2) : 0);
   return out;
 }
 
