@@ -23,9 +23,10 @@ import type { WasmMemory } from './ascend-chain-wasm';
 
 export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number, x2: number, antiA: number, antiB: number) => number;
 
-const [X, Y, N, CH, PARAMS, FLAGS, QS, LO, HI, AS, X2, SA, SB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-const [I, C, PS, STEP4, GOOD, V, T, R] = [13, 14, 15, 16, 17, 18, 19, 20];
-const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO, SAV, SBV] = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
+// Parameter 5 (flags) is not read: each function is made for its flags.
+const [X, Y, N, CH, PARAMS, QS, LO, HI, AS, X2, SA, SB] = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12];
+const [I, C, PS, STEP4, GOOD, V, T] = [13, 14, 15, 16, 17, 18, 19];
+const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO, SAV, SBV] = [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
 
 // Core opcodes, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
 const [BLOCK, LOOP, END, BR_IF, GET, SET, TEE] = [0x02, 0x03, 0x0b, 0x0d, 0x20, 0x21, 0x22];
@@ -111,8 +112,8 @@ function body(flags: number): number[] {
 
 function simdModuleBytes(flags: number): Uint8Array {
   const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, I32, F32, F32];
-  // locals: i, c, ps, step4 (i32); good, v, t, r, qs, lo, hi, as, six, C, sign, 2^31, 0, s_a, s_b (v128)
-  return moduleBytes(params, [I32], [2, 4, I32, 15, V128], body(flags));
+  // locals: i, c, ps, step4 (i32); good, v, t, qs, lo, hi, as, six, C, sign, 2^31, 0, s_a, s_b (v128)
+  return moduleBytes(params, [I32], [2, 4, I32, 14, V128], body(flags));
 }
 
 /** Compiled modules by flags (null: no WebAssembly SIMD here), and their instances by memory. */

@@ -18,7 +18,7 @@ import { tf } from '../tfjs';
 const util = tf.util;
 import { areaOf, badAttr, deqParams } from './ascend';
 import { ChainSteps, runChain } from './ascend-chain-loop';
-import { ChainSimdFn, chainSimdOn } from './ascend-chain-simd';
+import { chainSimdOn } from './ascend-chain-simd';
 import { ChainFn, chainOn, isWasmMemory, newWasmMemory, PARAM_BYTES, STEP, WasmMemory } from './ascend-chain-wasm';
 import { readActivation } from './calibration-read';
 
