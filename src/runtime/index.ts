@@ -12,6 +12,7 @@ export type { ConstMapper, DeqScale } from './const-translation';
 export { findUnsupportedOps, tfjsConverterOps } from './op-support';
 // Registers the Ascend op kernels (AscendQuant, ...) so every Session can run saveModel's graphs.
 import './kernels/ascend';
+import './kernels/ascend-chain';
 // Registers the calibration kernels (QuantIfmr, QuantHfmg, QuantArq) so every Session can run quantizeModel's graphs.
 import './kernels/calibration';
 // Registers AmctErrorSums, the float-vs-INT8 comparison node of the accuracy tools (src/analysis/).

@@ -9,6 +9,7 @@ import type { NodeDef } from '../ir';
 import { graphToArtifacts } from '../io';
 import { log } from '../log';
 import { foldAscendConstants } from './ascend-folding';
+import { fuseAscendChains } from './ascend-fusion';
 import { activateBackend, BackendName, chooseBackend, currentBackend, restoreBackend } from './backend';
 import { chainConstMappers, ConstMapper, translateConst } from './const-translation';
 import { locateFailingNode } from './diagnose';
@@ -142,7 +143,8 @@ export class Session {
   }
 
   /**
-   * The copy tfjs loads: custom nodes stamped with this session's id and their index.
+   * The copy tfjs loads: custom nodes stamped with this session's id and their index,
+   * Ascend constants folded and elementwise chains fused (ascend-folding.ts, ascend-fusion.ts).
    * A reload keeps the entries made by the first load, and so the kernels' state.
    */
   private stampedGraph(): Graph {
@@ -157,6 +159,14 @@ export class Session {
       if (fresh) this.custom.push({ node, state: new Map() });
       if (getKernel(node.op)!.options.async) this.useAsync = true;
     }
+    foldAscendConstants(stamped); // int8 weights become float constants once, not per run
+    if (this.backend !== 'cpu' && this.backend !== 'wasm') return stamped;
+    // Elementwise chains after each conv run as one pass (measured on these two backends only).
+    for (const fused of fuseAscendChains(stamped)) {
+      fused.attr[SESSION_ATTR] = attr.int(this.id);
+      fused.attr[NODE_ATTR] = attr.int(index++);
+      if (fresh) this.custom.push({ node: fused, state: new Map() });
+    }
     return stamped;
   }
 
@@ -167,7 +177,6 @@ export class Session {
     this.generation = wasmGeneration();
     try {
       const stamped = this.stampedGraph();
-      foldAscendConstants(stamped); // int8 weights become float constants once, not per run
       const artifacts = graphToArtifacts(stamped, { mapConst: chainConstMappers(mapConst, translateConst) });
       // tfjs reads modelTopology.versions.producer unconditionally; graphs built in memory have none.
       artifacts.modelTopology.versions ??= {};

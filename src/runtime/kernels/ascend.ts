@@ -10,6 +10,9 @@
  *   allows (ascend-quant.ts): the work stays on the backend.
  * - AscendWeightQuant of constants never runs: the Session folds it into a float
  *   constant when it is created (../ascend-folding.ts). Its kernel is for other inputs.
+ * - On cpu and wasm, a Session runs AscendQuant, AscendDequant and AscendAntiQuant (alone or
+ *   chained with BiasAdd and Relu/Relu6) as one pass of its own (../ascend-fusion.ts,
+ *   ascend-chain.ts); these kernels run on other backends and for what the fusion leaves.
  *
  * Registered when this module loads; runtime/index.ts imports it, so any Session made
  * after `import 'amct-ts'` runs them.
@@ -29,7 +32,7 @@ const INT32_MAX = 2147483647;
 const INT16_MIN = -32768;
 const INT16_MAX = 32767;
 
-function badAttr(node: NodeDef, message: string): SessionError {
+export function badAttr(node: NodeDef, message: string): SessionError {
   return new SessionError('INVALID_GRAPH', `${node.op} node ${node.name}: ${message}`, {
     node: node.name,
     hint: 'the node does not follow the Ascend op definition; write the model again with saveModel',
@@ -89,7 +92,7 @@ function ascendAntiQuant({ node, inputs: [x] }: KernelContext): tf.Tensor {
   return tf.mul(xf, tf.scalar(attrFloat(node, 'scale')));
 }
 
-interface DeqParams {
+export interface DeqParams {
   scale: Float32Array;
   pow2: Float32Array;
   /** 2^N in float64, as the reference divides by it (N may exceed float32's range). */
@@ -101,7 +104,7 @@ interface DeqParams {
 }
 
 /** The session translated deq_scale to float32 [..., 3] = (scale, shift_n, offset_w) per value. */
-function deqParams(node: NodeDef, deq: tf.Tensor): DeqParams {
+export function deqParams(node: NodeDef, deq: tf.Tensor): DeqParams {
   const fields = deq.dataSync() as Float32Array; // a small Const: C·3 values
   if (deq.shape[deq.rank - 1] !== 3 || fields.length === 0) {
     throw badAttr(node, `deq_scale must be a DT_UINT64 constant (the session sees shape [${deq.shape.join(', ')}])`);
@@ -135,7 +138,7 @@ function channelAxis(node: NodeDef, x: tf.Tensor, n: number): number {
   return axis;
 }
 
-function areaOf(node: NodeDef): number {
+export function areaOf(node: NodeDef): number {
   const ksize = attrInts(node, 'ksize', [1, 1]);
   const k = ksize.reduce((a, b) => a * b, 1);
   if (ksize.length === 0 || !Number.isInteger(k) || k < 1) throw badAttr(node, `ksize [${ksize.join(', ')}] must hold positive integers`);
