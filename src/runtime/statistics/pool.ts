@@ -153,7 +153,9 @@ export type { StatisticsThread };
 function poolSize(): number {
   const env = Number(process.env.AMCT_STATISTICS_THREADS);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
-  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  // os.availableParallelism is Node ≥ 18.14; the package supports any Node 18.
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(4, cores - 1));
 }
 
 const threads: StatisticsThread[] = [];
