@@ -8,9 +8,25 @@ import { attr, attrStrings, floatTensor, Graph } from '../../src/ir';
 import { ascendAntiQuant, ascendQuant, packDeqScale, unpackDeqScale } from '../../src/quant';
 import { ASCEND_CHAIN_OP, CHAIN_ATTR, fuseAscendChains } from '../../src/runtime/ascend-fusion';
 import { ChainSteps, runChain } from '../../src/runtime/kernels/ascend-chain-loop';
+import { chainSimdOn } from '../../src/runtime/kernels/ascend-chain-simd';
+import { chainOn, newWasmMemory, STEP } from '../../src/runtime/kernels/ascend-chain-wasm';
 import { rng, uniform } from '../helpers/graph-builders';
 import { accumulators, BACKENDS, bias, C, CASES, chainGraph, ChainSpec, F, folded, nearTies, perChannelDeq, referenceSteps, RUNS, runSession, SHAPE, SIZE, values } from './ascend-chain-fixtures';
 import { constant, placeholder } from './tiny-graphs';
+
+// The passes fall back quietly where a module does not compile (no WebAssembly SIMD), so
+// without this a broken opcode would leave the SIMD and scalar passes untested.
+test('the WebAssembly passes compile and link here, for the chains the cases use', () => {
+  const memory = newWasmMemory()!;
+  expect(typeof chainOn(memory)).toBe('function');
+  const chains = [
+    STEP.bias | STEP.dequant | STEP.relu6 | STEP.quant,
+    STEP.quant | STEP.antiQuant,
+    STEP.sum | STEP.sumAntiA | STEP.relu | STEP.quant,
+    STEP.dequant,
+  ];
+  for (const flags of chains) expect(typeof chainSimdOn(memory, flags)).toBe('function');
+});
 
 describe.each(BACKENDS)('fused Ascend chains on %s equal the references step by step', (backend) => {
   test.each(CASES)('%s', async (_name, spec, data) => {

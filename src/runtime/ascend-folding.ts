@@ -18,7 +18,8 @@ import type { Graph, NodeDef, TensorValue } from '../ir';
 import { constBehind } from './graph-checks';
 
 /** The value of the Const behind a tensor name (through Identity nodes), or undefined. */
-function constValueBehind(graph: Graph, tensor: string): TensorValue | undefined {
+/** The value of the Const behind `tensor` (through Identity), or undefined. */
+export function constValueBehind(graph: Graph, tensor: string): TensorValue | undefined {
   const node = constBehind(graph, tensor);
   return node?.attr.value?.kind === 'tensor' ? attrTensor(node) : undefined;
 }

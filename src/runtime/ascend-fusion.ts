@@ -13,9 +13,9 @@
  * control edge), so no value is computed twice; constants (bias, deq_scale) must be
  * Consts (the folding in ascend-folding.ts runs first), and channels on the last axis.
  */
-import { attr, attrFloat, attrInt, attrInts, attrString, attrTensor, attrType, canonicalTensorName, DataType, parseTensorName } from '../ir';
+import { attr, attrFloat, attrInt, attrInts, attrString, attrType, canonicalTensorName, DataType, parseTensorName } from '../ir';
 import type { Graph, NodeDef } from '../ir';
-import { constBehind } from './graph-checks';
+import { constValueBehind } from './ascend-folding';
 
 export const ASCEND_CHAIN_OP = 'AmctAscendChain';
 /** The names of the chain's nodes, in order, on the fused node. */
@@ -36,9 +36,7 @@ function channelsLast(node: NodeDef): boolean {
 }
 
 function constValues(graph: Graph, tensor: string | undefined): number | undefined {
-  const c = tensor === undefined ? undefined : constBehind(graph, tensor);
-  if (!c || c.attr.value?.kind !== 'tensor') return undefined;
-  return attrTensor(c).data.length;
+  return tensor === undefined ? undefined : constValueBehind(graph, tensor)?.data.length;
 }
 
 /** Whether the chain kernel can take this node's place exactly (else its own kernel runs, and reports bad attrs). */
@@ -147,8 +145,8 @@ export function fuseAscendChains(graph: Graph): NodeDef[] {
     .filter((n) => fusible(graph, n) && !continuesChain(graph, n))
     .map((head) => ({ chain: chainFrom(graph, head), anti: SUMS.has(head.op) ? [0, 1].map((i) => absorbedAnti(graph, head, i)) : [] }))
     // Only chains with an Ascend op: float graphs (BiasAdd → Relu, Add → Relu) stay on tfjs's ops.
-    .filter(({ chain, anti }) => anti.some(Boolean) || chain.some((n) => n.op.startsWith('Ascend')))
-    .filter(({ chain, anti }) => (SUMS.has(chain[0].op) ? chain.length >= 2 || anti.some(Boolean) : chain.length >= 2 || SINGLE_STEPS.has(chain[0].op)));
+    // and a sum only with a step after it or an AntiQuant absorbed.
+    .filter(({ chain, anti }) => anti.some(Boolean) || (chain.some((n) => n.op.startsWith('Ascend')) && (chain.length >= 2 || SINGLE_STEPS.has(chain[0].op))));
   // Ascend ops inside a chain stay for fetches of them: they too run as one pass when fetched.
   const inside = chains.flatMap(({ chain }) => chain.slice(0, -1).filter((n) => SINGLE_STEPS.has(n.op)).map((n) => ({ chain: [n], anti: [] })));
   return [...chains, ...inside].map(({ chain, anti }) => {

@@ -129,9 +129,13 @@ export class Session {
     return this.disposed;
   }
 
-  /** State of a custom-kernel node (what its kernel saw as ctx.state), or undefined. */
+  /**
+   * State of a custom-kernel node (what its kernel saw as ctx.state), or undefined. The
+   * last entry of that name wins: a fused chain takes the name of the node it replaces.
+   */
   nodeState(nodeName: string): Map<string, unknown> | undefined {
-    return this.custom.find((e) => e.node.name === nodeName)?.state;
+    for (let i = this.custom.length - 1; i >= 0; i--) if (this.custom[i].node.name === nodeName) return this.custom[i].state;
+    return undefined;
   }
 
   // ---- internals -----------------------------------------------------------

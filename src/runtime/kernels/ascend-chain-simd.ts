@@ -18,7 +18,8 @@
  * Parameters: bias and d as float32 arrays of C + 3 values each (value j is channel
  * j mod C), so four lanes starting at channel c read four consecutive floats.
  */
-import { compileModule, F32, I32, instantiate, leb, moduleBytes, STEP, V128, VOID } from './ascend-chain-wasm';
+import { BELOW_HALF as BELOW_HALF_VALUE } from './ascend-quant';
+import { compileModule, F32, f32c, get, I32, i32c, instantiate, moduleBytes, OP, set, STEP, V128, VOID } from './ascend-chain-wasm';
 import type { WasmMemory } from './ascend-chain-wasm';
 
 export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number, x2: number, antiA: number, antiB: number) => number;
@@ -28,9 +29,9 @@ const [X, Y, N, CH, PARAMS, QS, LO, HI, AS, X2, SA, SB] = [0, 1, 2, 3, 4, 6, 7, 
 const [I, C, PS, STEP4, GOOD, V, T] = [13, 14, 15, 16, 17, 18, 19];
 const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO, SAV, SBV] = [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
 
-// Core opcodes, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
-const [BLOCK, LOOP, END, BR_IF, GET, SET, TEE] = [0x02, 0x03, 0x0b, 0x0d, 0x20, 0x21, 0x22];
-const [I32CONST, F32CONST, I32EQZ, I32LTU, I32GES, I32ADD, I32SUB, I32MUL, I32REMU, SELECT] = [0x41, 0x43, 0x45, 0x49, 0x4e, 0x6a, 0x6b, 0x6c, 0x70, 0x1b];
+// Core opcodes by their spec names, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
+const { block: BLOCK, loop: LOOP, end: END, brIf: BR_IF, tee: TEE, i32eqz: I32EQZ, i32ltu: I32LTU, i32ges: I32GES } = OP;
+const { i32add: I32ADD, i32sub: I32SUB, i32mul: I32MUL, i32remu: I32REMU, select: SELECT } = OP;
 const simd = (op: number) => (op < 0x80 ? [0xfd, op] : [0xfd, (op & 0x7f) | 0x80, op >> 7]); // unsigned LEB index
 const S = {
   load: 0x00, store: 0x0b, i32splat: 0x11, f32splat: 0x13,
@@ -38,11 +39,6 @@ const S = {
   f32abs: 0xe0, f32add: 0xe4, f32mul: 0xe6, f32pmin: 0xea, f32pmax: 0xeb,
 };
 
-const i32c = (n: number) => [I32CONST, ...leb(n)];
-const f32c = (n: number) => [F32CONST, ...new Uint8Array(new Float32Array([n]).buffer)];
-const get = (i: number) => [GET, i];
-const set = (i: number) => [SET, i];
-const op = (o: number) => simd(o);
 const mem = (o: number) => [...simd(o), 4, 0]; // align 2^4, offset 0
 /** The step's code when `flags` has it: each chain gets a function of its own, with no test per value. */
 const when = (flags: number, bit: number, body: number[]) => (flags & bit ? body : []);
@@ -51,31 +47,31 @@ const laneParams = (base: number[]) => [...base, ...get(C), ...i32c(4), I32MUL, 
 
 function steps(flags: number): number[] {
   // good &= |v| < 2^31: false for NaN and for values the dequant would clamp to int32.
-  const check = [...get(GOOD), ...get(V), ...op(S.f32abs), ...get(TWO31), ...op(S.f32lt), ...op(S.and), ...set(GOOD)];
-  const bias = [...get(V), ...laneParams(get(PARAMS)), ...op(S.f32add), ...set(V)];
-  const dequant = [...check, ...get(V), ...laneParams(get(PS)), ...op(S.f32mul), ...set(V)];
-  const relu = [...get(V), ...get(V), ...i32c(31), ...op(S.i32shrS), ...op(S.andnot), ...set(V)];
-  const relu6 = [...relu, ...get(V), ...get(SIX), ...op(S.f32pmin), ...set(V)];
+  const check = [...get(GOOD), ...get(V), ...simd(S.f32abs), ...get(TWO31), ...simd(S.f32lt), ...simd(S.and), ...set(GOOD)];
+  const bias = [...get(V), ...laneParams(get(PARAMS)), ...simd(S.f32add), ...set(V)];
+  const dequant = [...check, ...get(V), ...laneParams(get(PS)), ...simd(S.f32mul), ...set(V)];
+  const relu = [...get(V), ...get(V), ...i32c(31), ...simd(S.i32shrS), ...simd(S.andnot), ...set(V)];
+  const relu6 = [...relu, ...get(V), ...get(SIX), ...simd(S.f32pmin), ...set(V)];
   // Round half away from zero: floor(|t| + C), C the float32 below 0.5, exact in float32 (see
   // ascend-quant.ts), given t's sign back (+ 0 turns −0 into 0); after a Relu t ≥ 0 already.
   const nonNegative = (flags & (STEP.relu | STEP.relu6)) !== 0;
   const rounded = nonNegative
-    ? [...get(T), ...get(BELOW_HALF), ...op(S.f32add), ...op(S.f32floor)]
+    ? [...get(T), ...get(BELOW_HALF), ...simd(S.f32add), ...simd(S.f32floor)]
     : [
-        ...get(T), ...op(S.f32abs), ...get(BELOW_HALF), ...op(S.f32add), ...op(S.f32floor),
-        ...get(T), ...get(SIGN), ...op(S.and), ...op(S.or), ...get(ZERO), ...op(S.f32add),
+        ...get(T), ...simd(S.f32abs), ...get(BELOW_HALF), ...simd(S.f32add), ...simd(S.f32floor),
+        ...get(T), ...get(SIGN), ...simd(S.and), ...simd(S.or), ...get(ZERO), ...simd(S.f32add),
       ];
   const quant = [
-    ...get(V), ...get(QSV), ...op(S.f32mul), ...set(T),
-    ...rounded, ...get(LOV), ...op(S.f32pmax), ...get(HIV), ...op(S.f32pmin), ...set(V),
+    ...get(V), ...get(QSV), ...simd(S.f32mul), ...set(T),
+    ...rounded, ...get(LOV), ...simd(S.f32pmax), ...get(HIV), ...simd(S.f32pmin), ...set(V),
   ];
-  const antiQuant = [...get(V), ...get(ASV), ...op(S.f32mul), ...set(V)];
+  const antiQuant = [...get(V), ...get(ASV), ...simd(S.f32mul), ...set(V)];
   // A residual sum: v = [a·s_a] + [b·s_b], each a float32 operation as AscendAntiQuant and AddV2 make it.
   const sum = [
-    ...when(flags, STEP.sumAntiA, [...get(V), ...get(SAV), ...op(S.f32mul), ...set(V)]),
+    ...when(flags, STEP.sumAntiA, [...get(V), ...get(SAV), ...simd(S.f32mul), ...set(V)]),
     ...get(X2), ...get(I), I32ADD, ...mem(S.load), ...set(T),
-    ...when(flags, STEP.sumAntiB, [...get(T), ...get(SBV), ...op(S.f32mul), ...set(T)]),
-    ...get(V), ...get(T), ...op(S.f32add), ...set(V),
+    ...when(flags, STEP.sumAntiB, [...get(T), ...get(SBV), ...simd(S.f32mul), ...set(T)]),
+    ...get(V), ...get(T), ...simd(S.f32add), ...set(V),
   ];
   return [
     ...when(flags, STEP.sum, sum),
@@ -86,13 +82,13 @@ function steps(flags: number): number[] {
 }
 
 function body(flags: number): number[] {
-  const splat = (value: number[], local: number) => [...value, ...op(S.f32splat), ...set(local)];
+  const splat = (value: number[], local: number) => [...value, ...simd(S.f32splat), ...set(local)];
   const setup = [
     ...get(PARAMS), ...get(CH), ...i32c(3), I32ADD, ...i32c(4), I32MUL, I32ADD, ...set(PS),
     ...i32c(4), ...get(CH), I32REMU, ...set(STEP4),
     ...splat(get(QS), QSV), ...splat(get(LO), LOV), ...splat(get(HI), HIV), ...splat(get(AS), ASV),
-    ...splat(f32c(6), SIX), ...splat(f32c(0.5 - 2 ** -25), BELOW_HALF), ...splat(f32c(-0), SIGN), ...splat(f32c(2147483648), TWO31),
-    ...splat(f32c(0), ZERO), ...splat(get(SA), SAV), ...splat(get(SB), SBV), ...i32c(-1), ...op(S.i32splat), ...set(GOOD),
+    ...splat(f32c(6), SIX), ...splat(f32c(BELOW_HALF_VALUE), BELOW_HALF), ...splat(f32c(-0), SIGN), ...splat(f32c(2147483648), TWO31),
+    ...splat(f32c(0), ZERO), ...splat(get(SA), SAV), ...splat(get(SB), SBV), ...i32c(-1), ...simd(S.i32splat), ...set(GOOD),
   ];
   const element = [
     ...get(X), ...get(I), I32ADD, ...mem(S.load), ...set(V),
@@ -106,7 +102,7 @@ function body(flags: number): number[] {
   return [
     ...setup,
     BLOCK, VOID, ...get(N), I32EQZ, BR_IF, 0, LOOP, VOID, ...element, END, END,
-    ...get(GOOD), ...op(S.i32allTrue), I32EQZ, END,
+    ...get(GOOD), ...simd(S.i32allTrue), I32EQZ, END,
   ];
 }
 

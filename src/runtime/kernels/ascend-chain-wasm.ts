@@ -31,12 +31,12 @@ export const PARAM_BYTES = 24;
 
 export type ChainFn = (x: number, y: number, n: number, channels: number, params: number, flags: number, k: number, quantScale: number, lo: number, hi: number, antiScale: number) => void;
 
-// Opcodes (WebAssembly core spec, §5.4).
-const OP = {
+// Opcodes (WebAssembly core spec, §5.4); the SIMD pass (ascend-chain-simd.ts) uses them too.
+export const OP = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, brIf: 0x0d, select: 0x1b, get: 0x20, set: 0x21, tee: 0x22,
   f32load: 0x2a, f64load: 0x2b, f32store: 0x38, i32const: 0x41, f32const: 0x43, f64const: 0x44,
   i32eqz: 0x45, i32eq: 0x46, i32lts: 0x48, i32ltu: 0x49, i32gts: 0x4a, f32eq: 0x5b, f32lt: 0x5d, f64eq: 0x61, f64ne: 0x62,
-  i32add: 0x6a, i32mul: 0x6c, i32and: 0x71, i32shl: 0x74,
+  i32ges: 0x4e, i32add: 0x6a, i32sub: 0x6b, i32mul: 0x6c, i32remu: 0x70, i32and: 0x71, i32shl: 0x74,
   f32abs: 0x8b, f32add: 0x92, f32mul: 0x94, f32min: 0x96, f32max: 0x97,
   f64abs: 0x99, f64floor: 0x9c, f64add: 0xa0, f64mul: 0xa2, f64div: 0xa3, f64min: 0xa4, f64max: 0xa5, f64copysign: 0xa6,
   f32fromI32: 0xb2, demote: 0xb6, f64fromI32: 0xb7, promote: 0xbb, i32bits: 0xbc, f32bits: 0xbe,
@@ -61,11 +61,11 @@ export function leb(n: number): number[] {
   }
 }
 
-const i32c = (n: number) => [OP.i32const, ...leb(n)];
+export const i32c = (n: number) => [OP.i32const, ...leb(n)];
 const f64c = (n: number) => [OP.f64const, ...new Uint8Array(new Float64Array([n]).buffer)];
-const f32c = (n: number) => [OP.f32const, ...new Uint8Array(new Float32Array([n]).buffer)];
-const get = (i: number) => [OP.get, i];
-const set = (i: number) => [OP.set, i];
+export const f32c = (n: number) => [OP.f32const, ...new Uint8Array(new Float32Array([n]).buffer)];
+export const get = (i: number) => [OP.get, i];
+export const set = (i: number) => [OP.set, i];
 /** if (flags & bit) { body } */
 const when = (bit: number, body: number[]) => [...get(FLAGS), ...i32c(bit), OP.i32and, OP.if, VOID, ...body, OP.end];
 const loadF64 = (offset: number) => [OP.f64load, 3, offset];
@@ -212,8 +212,13 @@ export function compileModule(bytes: () => Uint8Array): object | undefined {
   }
 }
 
+/** The module's `chain` on `memory`, or undefined where it cannot link (the callers then use another pass). */
 export function instantiate(module: object, memory: WasmMemory): unknown {
-  return new WebAssembly.Instance(module, { env: { memory } }).exports.chain;
+  try {
+    return new WebAssembly.Instance(module, { env: { memory } }).exports.chain;
+  } catch {
+    return undefined;
+  }
 }
 
 let compiled: object | undefined | null;

@@ -9,14 +9,14 @@
  * kernels do, so a chain costs one dispatch and no copy. On cpu the values are copied into
  * a memory of the pass's own and back.
  */
-import { attrFloat, attrInt, attrStrings } from '../../ir';
+import { attrFloat, attrStrings } from '../../ir';
 import type { NodeDef } from '../../ir';
 import { ASCEND_CHAIN_OP, CHAIN_ATTR, SUM_ANTI_ATTR } from '../ascend-fusion';
 import { registerKernel } from '../kernels';
 import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
 const util = tf.util;
-import { areaOf, badAttr, deqParams } from './ascend';
+import { areaOf, asFloat, badAttr, cached, deqParams, quantBounds } from './ascend';
 import { ChainSteps, runChain } from './ascend-chain-loop';
 import { chainSimdOn } from './ascend-chain-simd';
 import { ChainFn, chainOn, isWasmMemory, newWasmMemory, PARAM_BYTES, STEP, WasmMemory } from './ascend-chain-wasm';
@@ -38,11 +38,8 @@ function planSteps(ctx: KernelContext): ChainSteps {
       const p = deqParams(node, inputs[param++]);
       steps.dequant = { scale: p.scale, pow2: p.pow2Exact, k: areaOf(node) };
     } else if (node.op === 'Relu' || node.op === 'Relu6') steps.act = node.op === 'Relu' ? 'relu' : 'relu6';
-    else if (node.op === 'AscendQuant') {
-      const offset = attrFloat(node, 'offset', 0);
-      const half = 2 ** (attrInt(node, 'quant_bits', 8) - 1);
-      steps.quant = { scale: attrFloat(node, 'scale'), lo: -half - offset, hi: half - 1 - offset };
-    } else if (node.op === 'AscendAntiQuant') steps.antiQuant = attrFloat(node, 'scale');
+    else if (node.op === 'AscendQuant') steps.quant = quantBounds(node);
+    else if (node.op === 'AscendAntiQuant') steps.antiQuant = attrFloat(node, 'scale');
   }
   return steps;
 }
@@ -55,7 +52,8 @@ function nodeOf(ctx: KernelContext, op: string): NodeDef {
 function stepsFor(ctx: KernelContext, steps: ChainSteps, channels: number): ChainSteps {
   const out: ChainSteps = { ...steps };
   if (steps.bias && steps.bias.length !== channels) {
-    throw badAttr(nodeOf(ctx, 'BiasAdd'), `the bias has ${steps.bias.length} values but the input has ${channels} channels on its last axis`);
+    throw badAttr(nodeOf(ctx, 'BiasAdd'), `the bias has ${steps.bias.length} values but the input has ${channels} channels on its last axis`,
+      'give the BiasAdd one bias value per channel of its input (the last axis)');
   }
   const dq = steps.dequant;
   if (dq && dq.scale.length !== channels) {
@@ -115,7 +113,7 @@ function writeParams(buffer: ArrayBuffer, at: number, s: ChainSteps, channels: n
 }
 
 /** Whether the SIMD pass computes this chain (see ascend-chain-simd.ts). */
-function simdFits(s: ChainSteps, channels: number): boolean {
+function simdFits(s: ChainSteps): boolean {
   const quantScale = s.quant ? Math.fround(s.quant.scale) : 1;
   return quantScale > 0 && quantScale < Infinity && (!s.dequant || (s.dequant.k === 1 && s.dequant.pow2.every((p) => p === 1)));
 }
@@ -123,7 +121,7 @@ function simdFits(s: ChainSteps, channels: number): boolean {
 /** The chain over n values at byte offsets x (and x2 for a sum) → y of `memory`, parameters (paramBytes) at p. */
 function runAt(memory: WasmMemory, x: number, y: number, n: number, channels: number, p: number, s: ChainSteps, x2 = 0): void {
   const flags = flagsOf(s);
-  const simd = simdFits(s, channels) ? chainSimdOn(memory, flags) : undefined;
+  const simd = simdFits(s) ? chainSimdOn(memory, flags) : undefined;
   const [qs, lo, hi, as] = [s.quant?.scale ?? 1, s.quant?.lo ?? 0, s.quant?.hi ?? 0, s.antiQuant ?? 1];
   const view = (at: number, from = 0) => new Float32Array(memory.buffer, at + 4 * from, n - from);
   if (simd) {
@@ -159,12 +157,12 @@ function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels
     runAt(memory, offset(wasm, x), offset(wasm, info), x.size, channels, 0, steps, x2 ? offset(wasm, x2) : 0); // no parameters to read
     return out;
   }
-  if (!ctx.state.has(key)) {
-    const block = tf.keep(tf.zeros([paramBytes(channels) / 4], 'float32'));
-    writeParams(memory.buffer, wasm.typedArrayFromHeap(block).byteOffset, steps, channels);
-    ctx.state.set(key, block);
-  }
-  runAt(memory, offset(wasm, x), offset(wasm, info), x.size, channels, offset(wasm, ctx.state.get(key) as tf.Tensor), steps, x2 ? offset(wasm, x2) : 0);
+  const block = cached(ctx.state, key, () => {
+    const params = tf.keep(tf.zeros([paramBytes(channels) / 4], 'float32'));
+    writeParams(memory.buffer, wasm.typedArrayFromHeap(params).byteOffset, steps, channels);
+    return params;
+  });
+  runAt(memory, offset(wasm, x), offset(wasm, info), x.size, channels, offset(wasm, block), steps, x2 ? offset(wasm, x2) : 0);
   return out;
 }
 
@@ -179,13 +177,13 @@ function runCopied(x: Float32Array, channels: number, steps: ChainSteps, x2?: Fl
     return y;
   }
   // x, then x2, then y, then the parameters (8-byte aligned)
-  const [n, params] = [x.length, (12 * x.length + 7) & ~7];
+  const [n, params] = [x.length, Math.ceil((12 * x.length) / 8) * 8]; // not `& ~7`: 12·n passes 2^31 on big tensors
   const bytes = params + paramBytes(channels);
   const have = scratch.buffer.byteLength;
   if (bytes > have) scratch.grow(Math.ceil((bytes - have) / 65536));
   new Float32Array(scratch.buffer, 0, n).set(x);
   if (x2) new Float32Array(scratch.buffer, 4 * n, n).set(x2);
-  writeParams(scratch.buffer, params, steps, channels);
+  if (steps.bias || steps.dequant) writeParams(scratch.buffer, params, steps, channels);
   runAt(scratch, 0, 8 * n, n, channels, params, steps, 4 * n);
   y.set(new Float32Array(scratch.buffer, 8 * n, n));
   return y;
@@ -195,24 +193,19 @@ function runCopied(x: Float32Array, channels: number, steps: ChainSteps, x2?: Fl
  * A sum whose inputs differ in shape (broadcast): the sum as the graph's own ops compute it
  * (AscendAntiQuant is one float32 multiply), then the rest of the chain on it.
  */
-function broadcastSum(inputs: tf.Tensor[], sum: NonNullable<ChainSteps['sum']>): tf.Tensor {
-  const [a, b] = inputs.map((t) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
+function broadcastSum([a, b]: tf.Tensor[], sum: NonNullable<ChainSteps['sum']>): tf.Tensor {
   const scaled = (t: tf.Tensor, s: number | undefined) => (s === undefined ? t : tf.mul(t, tf.scalar(s)));
   return tf.add(scaled(a, sum.antiA), scaled(b, sum.antiB));
 }
 
 function ascendChain(ctx: KernelContext): tf.Tensor {
-  const [input] = ctx.inputs;
-  const x = input.dtype === 'float32' ? input : tf.cast(input, 'float32');
+  const x = asFloat(ctx.inputs[0]);
   const channels = x.rank === 0 ? 1 : x.shape[x.rank - 1];
-  if (!ctx.state.has('steps')) ctx.state.set('steps', planSteps(ctx));
-  const key = `steps:${channels}`;
-  if (!ctx.state.has(key)) ctx.state.set(key, stepsFor(ctx, ctx.state.get('steps') as ChainSteps, channels));
-  const steps = ctx.state.get(key) as ChainSteps;
-  let x2 = steps.sum ? ctx.inputs[1] : undefined;
-  if (x2 && x2.dtype !== 'float32') x2 = tf.cast(x2, 'float32');
+  const planned = cached(ctx.state, 'steps', () => planSteps(ctx));
+  const steps = cached(ctx.state, `steps:${channels}`, () => stepsFor(ctx, planned, channels));
+  const x2 = steps.sum ? asFloat(ctx.inputs[1]) : undefined;
   if (steps.sum && !util.arraysEqual(x.shape, x2!.shape)) {
-    const summed = broadcastSum(ctx.inputs, steps.sum);
+    const summed = broadcastSum([x, x2!], steps.sum);
     const rest: ChainSteps = { ...steps, sum: undefined };
     const wasm = wasmBackend();
     if (wasm) return runOnHeap(ctx, wasm, summed, summed.shape[summed.rank - 1] ?? 1, rest);

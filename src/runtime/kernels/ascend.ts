@@ -26,20 +26,18 @@ import { tf } from '../tfjs';
 import { ascendAntiQuant as ascendAntiQuantReference } from '../../quant';
 import { dequantizeLoop, quantizeLoop } from './ascend-cpu';
 import { BELOW_HALF, isNonNegative, quantizeWithOps } from './ascend-quant';
+import type { QuantBounds } from './ascend-quant';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const INT16_MIN = -32768;
 const INT16_MAX = 32767;
 
-export function badAttr(node: NodeDef, message: string): SessionError {
-  return new SessionError('INVALID_GRAPH', `${node.op} node ${node.name}: ${message}`, {
-    node: node.name,
-    hint: 'the node does not follow the Ascend op definition; write the model again with saveModel',
-  });
+export function badAttr(node: NodeDef, message: string, hint = 'the node does not follow the Ascend op definition; write the model again with saveModel'): SessionError {
+  return new SessionError('INVALID_GRAPH', `${node.op} node ${node.name}: ${message}`, { node: node.name, hint });
 }
 
-function asFloat(t: tf.Tensor): tf.Tensor {
+export function asFloat(t: tf.Tensor): tf.Tensor {
   return t.dtype === 'float32' ? t : tf.cast(t, 'float32');
 }
 
@@ -49,26 +47,30 @@ function onCpu(): boolean {
 }
 
 /** A value computed once per node and session, kept in the node's state. */
-function cached<T>(state: Map<string, unknown>, key: string, make: () => T): T {
+export function cached<T>(state: Map<string, unknown>, key: string, make: () => T): T {
   if (!state.has(key)) state.set(key, make());
   return state.get(key) as T;
 }
 
-/** y = clamp(round(x·scale) + offset, qmin, qmax) − offset; scale holds 1/scale_d (see ascend-quant.ts). */
-function ascendQuant({ node, inputs: [x], session, state }: KernelContext): tf.Tensor {
-  const scale = attrFloat(node, 'scale');
+/** An AscendQuant node's scale and integer bounds lo = qmin − offset, hi = qmax − offset, checked. */
+export function quantBounds(node: NodeDef): QuantBounds {
   const offset = attrFloat(node, 'offset', 0);
   const bits = attrInt(node, 'quant_bits', 8);
   if (!(bits >= 2 && bits <= 16)) throw badAttr(node, `quant_bits = ${bits} must be in [2, 16]`);
   if (!Number.isInteger(offset)) throw badAttr(node, `offset = ${offset} must be an integer`);
-  const xf = asFloat(x);
   const half = 2 ** (bits - 1);
-  const bounds = { scale, lo: -half - offset, hi: half - 1 - offset };
+  return { scale: attrFloat(node, 'scale'), lo: -half - offset, hi: half - 1 - offset };
+}
+
+/** y = clamp(round(x·scale) + offset, qmin, qmax) − offset; scale holds 1/scale_d (see ascend-quant.ts). */
+function ascendQuant({ node, inputs: [x], session, state }: KernelContext): tf.Tensor {
+  const bounds = quantBounds(node);
+  const xf = asFloat(x);
   if (onCpu()) return tf.tensor(quantizeLoop(xf.dataSync() as Float32Array, bounds.scale, bounds.lo, bounds.hi), xf.shape, 'float32');
   const nonNegative = cached(state, 'non_negative', () => isNonNegative(session.graph, node.inputs[0]));
   // Scalars live in the state, one tensor per key, so session.dispose() frees them.
   const scalar = (key: string, value: number) => cached(state, key, () => tf.keep(tf.scalar(value)));
-  const scalars = { scale: scalar('scale', scale), belowHalf: scalar('below_half', BELOW_HALF), four: scalar('four', 4) };
+  const scalars = { scale: scalar('scale', bounds.scale), belowHalf: scalar('below_half', BELOW_HALF), four: scalar('four', 4) };
   return quantizeWithOps(xf, bounds, scalars, nonNegative);
 }
 

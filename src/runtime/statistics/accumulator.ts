@@ -19,7 +19,7 @@ import type { HfmgAccumulator, IfmrAccumulator, ScaleOffset } from '../../calib'
 import { AmctError, CalibrationError } from '../../errors';
 import { statisticsThread } from './pool';
 import type { StatisticsThread } from './pool';
-import { buildAccumulator, reviveError } from './protocol';
+import { buildAccumulator, reviveError, serializeError } from './protocol';
 import type { AccumulatorSpec, AddReply } from './protocol';
 
 /** Batches smaller than this (values) are binned on the main thread. */
@@ -100,7 +100,7 @@ export class LayerStatistics {
     try {
       this.final = { result: searchResult(reply.search!) };
     } catch (e) {
-      this.final = { error: e instanceof AmctError ? e : new CalibrationError('CALIBRATION_INCOMPLETE', `layer ${this.spec.options.layer}: the scale/offset search failed: ${String(e)}`, { layer: this.spec.options.layer, hint: 'run the calibration again with { statisticsThread: false } and report the error' }) };
+      this.final = { error: reviveError(serializeError(e, this.spec.options.layer)) };
     }
   }
 
@@ -129,7 +129,7 @@ export class LayerStatistics {
 
   /** Frees the thread's accumulator (the session is disposed). */
   release(): void {
-    if (this.remote !== undefined) this.thread!.drop([this.remote]);
+    if (this.remote !== undefined) this.thread!.drop(this.remote);
     this.spare = undefined;
   }
 }

@@ -64,14 +64,12 @@ class StatisticsThread {
     this.send({ type: 'add', id, data }, [data.buffer as ArrayBuffer]);
   }
 
-  /** Forgets accumulators (their session was disposed); the thread stops once nothing uses it. */
-  drop(ids: number[]): void {
-    for (const id of ids) {
-      this.handlers.delete(id);
-      this.pending.delete(id);
-    }
+  /** Forgets an accumulator (its session was disposed); the thread stops once nothing uses it. */
+  drop(id: number): void {
+    this.handlers.delete(id);
+    this.pending.delete(id);
     if (!this.worker || this.failure !== undefined) return;
-    this.send({ type: 'drop', ids });
+    this.send({ type: 'drop', id });
     if (this.handlers.size === 0) {
       this.idleTimer = setTimeout(() => this.stop(), IDLE_MS);
       this.idleTimer.unref();
@@ -100,7 +98,14 @@ class StatisticsThread {
       log.debug(`calibration: statistics thread unavailable (${this.failure}); statistics run on the main thread`);
       return undefined;
     }
-    const worker = new Worker(file, { execArgv });
+    let worker: Worker;
+    try {
+      worker = new Worker(file, { execArgv });
+    } catch (e) {
+      this.failure = e instanceof Error ? e.message : String(e);
+      log.warn(`calibration: the statistics thread could not start (${this.failure}); statistics run on the main thread`);
+      return undefined;
+    }
     worker.unref(); // idle: never keeps the process alive
     worker.on('message', (reply: AddReply) => this.onReply(reply));
     worker.on('error', (e) => this.fail(e instanceof Error ? e.message : String(e)));

@@ -30,7 +30,7 @@ export type StatisticsRequest =
   /** `shareEvery`: hand back every n-th finished IFMR search of this thread (0: none). */
   | { type: 'create'; id: number; spec: AccumulatorSpec; batchNum: number; shareEvery: number }
   | { type: 'add'; id: number; data: Float32Array }
-  | { type: 'drop'; ids: number[] };
+  | { type: 'drop'; id: number };
 
 /** The reply to every 'add', in order per accumulator. */
 export interface AddReply {
@@ -48,9 +48,16 @@ export interface AddReply {
   bytes: number;
 }
 
-export function serializeError(e: unknown): SerializedError {
+/** `layer`: the layer whose statistics failed, named when `e` is not an AmctError (a bug, not bad data). */
+export function serializeError(e: unknown, layer?: string): SerializedError {
   if (e instanceof AmctError) return { name: e.name, code: e.code, detail: e.detail, layer: e.layer, node: e.node, hint: e.hint };
-  return { name: 'Error', code: 'EXECUTION_FAILED', detail: e instanceof Error ? e.message : String(e) };
+  return {
+    name: 'Error',
+    code: 'EXECUTION_FAILED',
+    detail: `the statistics thread failed: ${e instanceof Error ? e.message : String(e)}`,
+    layer,
+    hint: 'create the Session with { statisticsThread: false } to calibrate on the main thread, and report the error',
+  };
 }
 
 /** The error again, as the class the user catches (CalibrationError for bad data). */

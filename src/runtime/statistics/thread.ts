@@ -10,9 +10,10 @@
 import { parentPort } from 'worker_threads';
 import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
 import { buildAccumulator, serializeError } from './protocol';
-import type { AddReply, StatisticsRequest } from './protocol';
+import type { AccumulatorSpec, AddReply, StatisticsRequest } from './protocol';
 
 interface Entry {
+  spec: AccumulatorSpec;
   accumulator: IfmrAccumulator | HfmgAccumulator;
   batchNum: number;
   shareEvery: number;
@@ -23,12 +24,13 @@ let searchesFinished = 0;
 
 function add(id: number, data: Float32Array): AddReply {
   const entry = entries.get(id);
-  if (!entry) return { id, data, bytes: 0, error: serializeError(new Error(`statistics thread: no accumulator ${id}`)) };
+  if (!entry) return { id, data, bytes: 0, error: serializeError(new Error(`no accumulator ${id}`)) };
+  const layer = entry.spec.options.layer;
   const reply: AddReply = { id, data, bytes: 0 };
   try {
     entry.accumulator.add(data);
   } catch (e) {
-    reply.error = serializeError(e);
+    reply.error = serializeError(e, layer);
   }
   if (!reply.error && entry.accumulator.batchesSeen === entry.batchNum) {
     try {
@@ -36,7 +38,7 @@ function add(id: number, data: Float32Array): AddReply {
       if (share) reply.search = (entry.accumulator as IfmrAccumulator).searchInput();
       else reply.result = entry.accumulator.result();
     } catch (e) {
-      reply.resultError = serializeError(e);
+      reply.resultError = serializeError(e, layer);
     }
   }
   reply.bytes = entry.accumulator.memoryBytes();
@@ -45,9 +47,9 @@ function add(id: number, data: Float32Array): AddReply {
 
 parentPort!.on('message', (m: StatisticsRequest) => {
   if (m.type === 'create') {
-    entries.set(m.id, { accumulator: buildAccumulator(m.spec), batchNum: m.batchNum, shareEvery: m.shareEvery });
+    entries.set(m.id, { spec: m.spec, accumulator: buildAccumulator(m.spec), batchNum: m.batchNum, shareEvery: m.shareEvery });
   } else if (m.type === 'drop') {
-    for (const id of m.ids) entries.delete(id);
+    entries.delete(m.id);
   } else {
     const reply = add(m.id, m.data);
     const transfer = [reply.data.buffer as ArrayBuffer];
