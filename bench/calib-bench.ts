@@ -8,19 +8,14 @@
  * IFMR must hold (every activation of every batch), and the two scale_d values.
  */
 import { HfmgAccumulator, ifmr, IfmrAccumulator, IfmrParams } from '../src/calib';
+import { mulberry32 } from '../fuzz/rng';
 
 const [batches, h, w, c] = [32, 112, 112, 96].map((d, i) => Number(process.argv[2 + i] ?? d));
 const perBatch = h * w * c;
 
 /** mulberry32 + Box–Muller: reproducible, cheap. */
 function sampler(seed: number): () => number {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = mulberry32(seed);
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 }
 

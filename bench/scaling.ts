@@ -27,7 +27,6 @@ interface ChildResult {
   peakRssMB: number;
 }
 
-const mb = (bytes: number) => bytes / 2 ** 20;
 
 function chainGraph(n: number): Graph {
   const nodes: NodeDef[] = [{ name: 'x', op: 'Placeholder', inputs: [], controlInputs: [], device: '', attr: { dtype: attr.type(DataType.DT_FLOAT), shape: attr.shape([-1, 4]) } }];
@@ -110,7 +109,7 @@ async function child(kind: string, file: string, session: boolean): Promise<void
     const warm = Object.values(again).filter((v): v is number => typeof v === 'number');
     t['warm parse'] = warm.length ? Math.min(...warm) : t['first parse']; // all failed: the first parse's error
   }
-  const result: ChildResult = { timings: t, peakRssMB: mb(process.resourceUsage().maxRSS * 1024) };
+  const result: ChildResult = { timings: t, peakRssMB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(JSON.stringify(result));
 }
 

@@ -35,9 +35,11 @@ export function modelJsonSeedList(): ModelJsonSeed[] {
   return modelJsonSeeds;
 }
 
+export const MNIST_PB = path.join(ROOT, 'examples', 'mnist', 'model', 'mnist_cnn.pb');
+
 export function pbSeedList(): Uint8Array[] {
   pbSeeds ??= [
-    new Uint8Array(fs.readFileSync(path.join(ROOT, 'examples', 'mnist', 'model', 'mnist_cnn.pb'))),
+    new Uint8Array(fs.readFileSync(MNIST_PB)),
     // re-encoded human models of at most 1 MiB (antispoof's float16 weights become 1.7 MB of float32)
     ...modelJsonSeedList().map((s) => encodeGraphDef(graphFromArtifacts(JSON.parse(s.json), s.shard, { file: s.name }))).filter((b) => b.length <= MAX_INPUT_BYTES),
   ];
@@ -56,4 +58,3 @@ export function recordSeeds(): string[] {
   return ['multi-layer.txt', 'spec-example.txt'].map((f) => fs.readFileSync(path.join(FIXTURES, 'record', f), 'utf8'));
 }
 
-export const MNIST_PB = path.join(ROOT, 'examples', 'mnist', 'model', 'mnist_cnn.pb');

@@ -25,7 +25,7 @@ export function percentileRank(p: number, n: number): number {
  * with the default [0.7, 1.3] step 0.01 this is 60, not 61: in float32 (1.3 − 0.7)/0.01 is
  * 59.999996, so k = 1.3 is never tried. We keep that to reproduce AMCT's records.
  */
-export function candidateCount(params: IfmrParams): number {
+export function candidateCount(params: Pick<IfmrParams, 'searchRange' | 'searchStep'>): number {
   const [start, end] = params.searchRange;
   const q = f32(f32(f32(end) - f32(start)) / f32(params.searchStep));
   return Math.max(1, Math.trunc(f32(q + 1)));

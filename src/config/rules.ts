@@ -2,6 +2,7 @@
  * Value rules shared by the JSON config and the .cfg (SPEC §3): one place decides what
  * a valid IFMR/HFMG setting is, so both files accept exactly the same values.
  */
+import { candidateCount } from '../calib';
 import { HFMG_BINS } from './defaults';
 import { IfmrSettings } from './types';
 
@@ -23,12 +24,6 @@ export const MAX_IFMR_CANDIDATES = 10_000;
 
 /** Largest batch_num accepted: calibration runs one batch per step, and a million is already days of work. */
 export const MAX_BATCH_NUM = 1_000_000;
-
-/** The candidate count the calibration would use (see calib/ifmr-search.ts candidateCount). */
-function candidateCount(start: number, end: number, step: number): number {
-  const f = Math.fround;
-  return f(f(f(end) - f(start)) / f(step)) + 1;
-}
 
 // float32 and decimal spellings of end − start differ in the last bits (1.3 − 0.7 ≠ 0.6)
 const SLACK = 1e-6;
@@ -53,7 +48,7 @@ export function ifmrViolation(s: IfmrSettings): Violation | undefined {
   if (s.searchStep > (end - start) * (1 + SLACK)) {
     return { field: 'search_step', message: `must be at most search range end - start = ${+(end - start).toPrecision(12)}, got ${s.searchStep}` };
   }
-  const count = candidateCount(start, end, s.searchStep);
+  const count = candidateCount(s); // the count the calibration will use
   if (!(count <= MAX_IFMR_CANDIDATES)) {
     const what = Number.isFinite(count) ? `${Math.trunc(count)}` : 'infinitely many';
     return {

@@ -110,7 +110,7 @@ function checkedCount(dtype: DataType, shape: TensorShape, vf: ValueField): numb
 }
 
 /** Bytes the tensor takes expanded. */
-export function expandedBytes(dtype: DataType, count: number, vf: ValueField): number {
+function expandedBytes(dtype: DataType, count: number, vf: ValueField): number {
   return count * vf.perElement * (contentBytesPerElement(dtype) ?? 8);
 }
 

@@ -14,11 +14,11 @@ import type { PbInt64, PbTensor } from './pb';
  * Puts the values protobufjs decoded into `t.data` (or `t.strings`), expanded to `count`
  * elements; returns how many values were stored.
  */
-export function readValues(vf: ValueField, stored: ArrayLike<unknown> | undefined, count: number, t: TensorValue, limits?: LazyLimits): number {
+export function readValues(vf: ValueField, stored: ArrayLike<unknown> | undefined, count: number, t: TensorValue, limits: LazyLimits): number {
   const values = stored ?? [];
   const total = count * vf.perElement;
   checkStored(values.length, total);
-  if (limits && vf.kind !== 'bytes' && values.length < total && total * bytesPer(t, vf) > EAGER_BYTES) {
+  if (vf.kind !== 'bytes' && values.length < total && total * bytesPer(t, vf) > EAGER_BYTES) {
     if (values.length % vf.perElement !== 0) throw new CodecError('complex tensor values must come in (real, imaginary) pairs');
     expandLater(t, vf, values, total, limits);
     return values.length;
@@ -80,12 +80,13 @@ function expandLater(t: TensorValue, vf: ValueField, values: ArrayLike<unknown>,
   const stored = expand(t, vf, values, values.length); // a copy: the file's buffer can be freed
   pending.set(t, stored);
   const bytes = total * bytesPer(t, vf);
+  const storedCount = values.length; // a number: the getter must not keep `values` (the decoded message) alive
   Object.defineProperty(t, 'data', {
     configurable: true,
     enumerable: true,
     get(this: TensorValue): TensorData {
       if (bytes > limits.maxExpandedBytes) {
-        throw new FileFormatError('TENSOR_TOO_LARGE', `the constant tensor of shape [${t.shape.dims}] claims ${total} elements (${bytes} bytes) from ${values.length} stored values, over the ${limits.maxExpandedBytes}-byte limit for repeated values`, {
+        throw new FileFormatError('TENSOR_TOO_LARGE', `the constant tensor of shape [${t.shape.dims}] claims ${total} elements (${bytes} bytes) from ${storedCount} stored values, over the ${limits.maxExpandedBytes}-byte limit for repeated values`, {
           file: limits.file,
           node: limits.node,
           hint: 'the file is corrupt or hostile; re-export the model (a genuine tensor this large can be read with decodeGraphDef(bytes, { maxExpandedBytes }))',
