@@ -22,7 +22,7 @@ class DyingWorker extends EventEmitter {
 }
 
 // One thread, whatever the machine: the second session must meet the dead one.
-process.env.AMCT_STATISTICS_THREADS = '1';
+process.env.AMCT_STATISTICS_THREAD_COUNT = '1';
 
 jest.mock('worker_threads', () => ({ ...jest.requireActual('worker_threads'), Worker: jest.fn(() => new DyingWorker()) }));
 

@@ -16,7 +16,7 @@ import { humanModel } from '../helpers/models';
 import { batch, tempDir, tinyNet } from './calibration-fixtures';
 
 // Two threads even on a 2-core machine, so layers are dealt to different threads here.
-process.env.AMCT_STATISTICS_THREADS = '2';
+process.env.AMCT_STATISTICS_THREAD_COUNT = '2';
 
 const ACTIVATIONS = ['conv1/act_quant/QuantIfmr', 'conv2/act_quant/QuantIfmr'];
 /** Images per batch that put both tiny-net layers above the thread's threshold (n·6·6·3 and n·6·6·8 values). */

@@ -152,11 +152,11 @@ export type { StatisticsThread };
 
 /**
  * How many statistics threads: one per core the model's own thread leaves free, at most 4
- * (AMCT_STATISTICS_THREADS overrides). Layers are dealt to them in turn, so the last
+ * (AMCT_STATISTICS_THREAD_COUNT overrides). Layers are dealt to them in turn, so the last
  * batch's scale/offset searches of different layers run in parallel too.
  */
 function poolSize(): number {
-  const env = Number(process.env.AMCT_STATISTICS_THREADS);
+  const env = Number(process.env.AMCT_STATISTICS_THREAD_COUNT);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
   // os.availableParallelism is Node ≥ 18.14; the package supports any Node 18.
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
