@@ -161,7 +161,7 @@ function withFile<T>(fn: () => T, file: string): T {
     return fn();
   } catch (e) {
     if (e instanceof FileFormatError && e.file === undefined) {
-      throw new FileFormatError(e.code, e.message.replace(/ \(node [^)]*\)|\. Hint:.*$/g, ''), { file, node: e.node, hint: e.hint, cause: e });
+      throw new FileFormatError(e.code, e.detail, { file, node: e.node, hint: e.hint, cause: e });
     }
     throw e;
   }
