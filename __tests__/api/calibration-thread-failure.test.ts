@@ -11,6 +11,10 @@ import { createQuantConfig, quantizeModel, Session, SessionError } from '../../s
 import { batch, tempDir, tinyNet } from './calibration-fixtures';
 
 class DyingWorker extends EventEmitter {
+  constructor() {
+    super();
+    setImmediate(() => this.emit('message', { ready: true })); // starts and warms up like a real thread
+  }
   postMessage(message: { type: string }): void {
     if (message.type === 'add') setImmediate(() => this.emit('error', new Error('simulated crash')));
   }

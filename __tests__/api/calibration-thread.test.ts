@@ -10,6 +10,7 @@ import * as path from 'path';
 import { attrShape, CalibrationError, createQuantConfig, Graph, loadGraph, quantizeModel, Session } from '../../src';
 import type { BackendName, Feeds } from '../../src';
 import { LayerStatistics, MIN_THREAD_VALUES } from '../../src/runtime/statistics/accumulator';
+import * as placement from '../../src/runtime/statistics/placement';
 import { readRecord } from '../../src/record';
 import { rng, uniform } from '../helpers/graph-builders';
 import { humanModel } from '../helpers/models';
@@ -107,6 +108,22 @@ describe.each(['cpu', 'wasm'] as BackendName[])('statistics thread on %s', (back
     fs.writeFileSync(path.join(dir, 'clean.txt'), clean.record);
     const [got, want] = [await readRecord(record), await readRecord(path.join(dir, 'clean.txt'))];
     expect(got.get('conv1')).toEqual(want.get('conv1'));
+  });
+
+  it('layers the main thread started move to the thread with their statistics, and the record stays the same', async () => {
+    // The first run keeps both layers here (as when the thread looks busy); from the
+    // second, they go to the thread with the first batch's histogram and tails.
+    const real = placement.statisticsThreadFor;
+    const place = jest.spyOn(placement, 'statisticsThreadFor').mockImplementation((values, firstBatch) => (firstBatch ? undefined : real(values, true)));
+    try {
+      const moved = await calibrate(tinyNet, large, { thread: true, backend, tag: 'moved' });
+      const inline = await calibrate(tinyNet, large, { thread: false, backend, tag: 'moved-inline' });
+      expect(place).toHaveBeenCalledWith(expect.any(Number), false);
+      expect(moved.onThread).toEqual({ [ACTIVATIONS[0]]: true, [ACTIVATIONS[1]]: true });
+      expect(moved.record).toBe(inline.record);
+    } finally {
+      place.mockRestore();
+    }
   });
 
   it('keeps small layers on the main thread', async () => {

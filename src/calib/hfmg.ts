@@ -26,6 +26,14 @@ export interface HfmgParams {
   layer?: string;
 }
 
+/** An HfmgAccumulator between batches, as plain data (HfmgAccumulator.state). */
+export interface HfmgAccumulatorState {
+  counts: Float64Array;
+  lo: number;
+  hi: number;
+  batches: number;
+}
+
 export class HfmgAccumulator {
   private readonly numBins: number;
   private counts: Float64Array;
@@ -33,7 +41,11 @@ export class HfmgAccumulator {
   private hi = 0;
   private batches = 0;
 
-  constructor(private readonly params: HfmgParams) {
+  /** `from`: an accumulator's `state()` with the same params, to go on from (its array is taken over). */
+  constructor(
+    private readonly params: HfmgParams,
+    from?: HfmgAccumulatorState,
+  ) {
     this.numBins = params.numBins ?? 4096;
     if (!(HFMG_BIN_CHOICES as readonly number[]).includes(this.numBins)) {
       throw new CalibrationError('INVALID_ARGUMENT', `num_of_bins = ${this.numBins} must be one of ${HFMG_BIN_CHOICES.join(', ')}`, {
@@ -43,7 +55,17 @@ export class HfmgAccumulator {
       });
     }
     checkNumBits(params.numBits ?? 8, params.layer);
-    this.counts = new Float64Array(this.numBins);
+    this.counts = from?.counts ?? new Float64Array(this.numBins);
+    if (from) {
+      this.lo = from.lo;
+      this.hi = from.hi;
+      this.batches = from.batches;
+    }
+  }
+
+  /** Everything added so far, as plain data (the array is shared: do not use this accumulator after). */
+  state(): HfmgAccumulatorState {
+    return { counts: this.counts, lo: this.lo, hi: this.hi, batches: this.batches };
   }
 
   get batchesSeen(): number {

@@ -25,8 +25,9 @@ import { candidateLosses } from './hist-loss';
 import { argmin, candidates, clampRange, finish, percentileRank } from './ifmr-search';
 import type { Candidate, Range } from './ifmr-search';
 import { MomentHistogram } from './moment-histogram';
-import type { BinModel } from './moment-histogram';
+import type { BinModel, MomentHistogramState } from './moment-histogram';
 import { TopK } from './tails';
+import type { TopKState } from './tails';
 
 export interface IfmrAccumulatorOptions extends IfmrParams {
   /** Batches the caller will feed (config batch_num); sizes the exact tail buffers. Default 1. */
@@ -45,6 +46,14 @@ export interface IfmrSearchInput {
   params: IfmrParams;
 }
 
+/** An IfmrAccumulator between batches, as plain data (IfmrAccumulator.state). */
+export interface IfmrAccumulatorState {
+  hist: MomentHistogramState;
+  /** Absent before the first batch. */
+  tails?: { top: TopKState; bottom: TopKState };
+  batches: number;
+}
+
 /** The candidate with the least loss over the bins, as scale_d / offset_d. */
 export function searchResult(input: IfmrSearchInput): ScaleOffset {
   return finish(input.candidates[argmin(candidateLosses(input.model, input.candidates))], input.range, input.params);
@@ -61,14 +70,29 @@ export class IfmrAccumulator {
   private bottom?: TopK;
   private batches = 0;
 
-  constructor(options: IfmrAccumulatorOptions) {
+  /** `from`: an accumulator's `state()` with the same options, to go on from (its arrays are taken over). */
+  constructor(options: IfmrAccumulatorOptions, from?: IfmrAccumulatorState) {
     checkIfmrParams(options);
     const bins = options.numBins ?? DEFAULT_BINS;
     if (!Number.isInteger(bins) || bins < 256) {
       throw new CalibrationError('INVALID_ARGUMENT', `numBins = ${bins} must be an integer ≥ 256`, { layer: options.layer, hint: 'pass numBins of 256 or more (the default is fine for most layers)' });
     }
     this.params = { ...options };
-    this.hist = new MomentHistogram(bins);
+    this.hist = new MomentHistogram(bins, from?.hist);
+    if (from?.tails) {
+      this.top = new TopK(from.tails.top.capacity, from.tails.top);
+      this.bottom = new TopK(from.tails.bottom.capacity, from.tails.bottom);
+    }
+    this.batches = from?.batches ?? 0;
+  }
+
+  /**
+   * Everything added so far, as plain data: the statistics thread goes on from it
+   * (runtime/statistics). The arrays are shared, so this accumulator must not be used after.
+   */
+  state(): IfmrAccumulatorState {
+    const tails = this.top && this.bottom ? { top: this.top.state(), bottom: this.bottom.state() } : undefined;
+    return { hist: this.hist.state(), tails, batches: this.batches };
   }
 
   get batchesSeen(): number {

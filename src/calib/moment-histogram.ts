@@ -29,6 +29,15 @@ export interface BinModel {
   width: number;
 }
 
+/** A MomentHistogram as plain data (MomentHistogram.state). */
+export interface MomentHistogramState {
+  numBins: number;
+  bins: Float64Array;
+  width: number;
+  start: number;
+  total: number;
+}
+
 export class MomentHistogram {
   /** Interleaved per bin: [2i] count, [2i + 1] sum of (value − left edge); one cache line per bin. */
   private bins: Float64Array;
@@ -36,8 +45,22 @@ export class MomentHistogram {
   private start = 0;
   total = 0;
 
-  constructor(readonly numBins: number) {
-    this.bins = new Float64Array(2 * numBins);
+  /** `from`: a histogram's `state()`, to go on from (its array is taken over). */
+  constructor(
+    readonly numBins: number,
+    from?: MomentHistogramState,
+  ) {
+    this.bins = from?.bins ?? new Float64Array(2 * numBins);
+    if (from) {
+      this.width = from.width;
+      this.start = from.start;
+      this.total = from.total;
+    }
+  }
+
+  /** Its contents, for another thread to go on with (the array is shared, not copied). */
+  state(): MomentHistogramState {
+    return { numBins: this.numBins, bins: this.bins, width: this.width, start: this.start, total: this.total };
   }
 
   get binWidth(): number {

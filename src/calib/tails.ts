@@ -5,6 +5,16 @@
  */
 import { selectKth } from './select';
 
+/** A TopK between batches, as plain data (TopK.state / TopK.fromState). */
+export interface TopKState {
+  capacity: number;
+  buf: Float32Array;
+  saved: Float32Array;
+  len: number;
+  threshold: number;
+  dropped: boolean;
+}
+
 export class TopK {
   private readonly buf: Float32Array;
   private len = 0;
@@ -17,11 +27,25 @@ export class TopK {
   private readonly saved: Float32Array;
   private mark_ = { len: -1, threshold: -Infinity, dropped: false, copied: false };
 
-  constructor(readonly capacity: number) {
+  /** `from`: a TopK's `state()`, to go on from (its arrays are taken over). */
+  constructor(
+    readonly capacity: number,
+    from?: TopKState,
+  ) {
     // Twice the capacity: compaction then runs at most once per `capacity` insertions,
     // which keeps insertion O(1) amortised.
-    this.buf = new Float32Array(2 * capacity);
-    this.saved = new Float32Array(2 * capacity);
+    this.buf = from?.buf ?? new Float32Array(2 * capacity);
+    this.saved = from?.saved ?? new Float32Array(2 * capacity);
+    if (from) {
+      this.len = from.len;
+      this.threshold = from.threshold;
+      this.dropped = from.dropped;
+    }
+  }
+
+  /** Its contents between batches, for another thread to go on with (the arrays are shared, not copied). */
+  state(): TopKState {
+    return { capacity: this.capacity, buf: this.buf, saved: this.saved, len: this.len, threshold: this.threshold, dropped: this.dropped };
   }
 
   /** Remembers the current contents (before a batch), so `rollback` can restore them. */

@@ -34,6 +34,11 @@ export interface KernelOptions {
    * async kernels must free their own intermediates.
    */
   async?: boolean;
+  /**
+   * Called before every run of a session whose graph has nodes of this op (e.g. to start
+   * a helper thread); `fedValues`: how many values the run's feeds hold.
+   */
+  beforeRun?: (session: Session, nodes: NodeDef[], fedValues: number) => void | Promise<void>;
   /** Called after every successful run of a session whose graph has nodes of this op. */
   afterRun?: (session: Session, nodes: NodeDef[]) => void | Promise<void>;
   /** Called when a session whose graph has nodes of this op is released, before its state is dropped. */

@@ -221,10 +221,12 @@ export class Session {
       const prepared = makeFeedTensors(checked);
       checkFeedsCover(this.graph, plan.nodes, prepared.fedNodes);
       const borrowed = new Set([...this.weights, ...Object.values(prepared.tensors)]);
+      const fedValues = Object.values(prepared.tensors).reduce((sum, t) => sum + t.size, 0);
+      await this.runHooks('beforeRun', fedValues);
       const outputs = await this.execute(prepared.tensors, plan.unique);
       const results = await collectOutputs(plan, outputs, borrowed, as);
       scope.keep(results);
-      await this.afterRun();
+      await this.runHooks('afterRun');
       return results;
     } catch (e) {
       scope?.keep([]); // a failed run hands out nothing
@@ -248,11 +250,11 @@ export class Session {
     }
   }
 
-  /** Kernel hooks that run once per run (e.g. calibration writing its record). */
-  private async afterRun(): Promise<void> {
+  /** Kernel hooks that run once per run (e.g. calibration starting its threads, then writing its record). */
+  private async runHooks(hook: 'beforeRun' | 'afterRun', fedValues = 0): Promise<void> {
     const byOp = new Map<string, NodeDef[]>();
     for (const { node } of this.custom) byOp.set(node.op, [...(byOp.get(node.op) ?? []), node]);
-    for (const [op, nodes] of byOp) await getKernel(op)?.options.afterRun?.(this, nodes);
+    for (const [op, nodes] of byOp) await getKernel(op)?.options[hook]?.(this, nodes, fedValues);
   }
 
   /** Kernel hooks that look at the state one last time (calibration warns when it is incomplete). */

@@ -18,6 +18,7 @@ import type { Session } from '../session';
 import { ActivationState, STATE_KEY, WeightState } from './calibration-state';
 import { balancedLayerRecord } from './calibration-balance';
 import { LayerStatistics } from '../statistics/accumulator';
+import { planMoves } from '../statistics/placement';
 
 const ACTIVATION_OPS = new Set(['QuantIfmr', 'QuantHfmg']);
 
@@ -159,6 +160,7 @@ function layerStatistics(session: Session): LayerStatistics[] {
  * before the first error is thrown: nothing of this run is left in flight.
  */
 async function settleStatistics(session: Session): Promise<void> {
+  if (session.statisticsThread) planMoves();
   const outcomes = await Promise.allSettled(layerStatistics(session).map((s) => s.settle()));
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;

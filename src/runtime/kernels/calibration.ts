@@ -22,7 +22,10 @@ import type { tf } from '../tfjs';
 import { arqKernel } from './calibration-arq';
 import { readActivation, shareTensor } from './calibration-read';
 import { releaseStatistics, warnUnfinished, writeFinishedRecords } from './calibration-record';
+import { MIN_THREAD_VALUES } from '../statistics/accumulator';
 import type { LayerStatistics } from '../statistics/accumulator';
+import { markRunStart } from '../statistics/placement';
+import { statisticsThreadsReady } from '../statistics/pool';
 import { activationState } from './calibration-state';
 
 function activationKernel(ctx: KernelContext): tf.Tensor {
@@ -51,8 +54,22 @@ function onDispose(session: Session): void {
   releaseStatistics(session);
 }
 
-registerKernel('QuantIfmr', activationKernel, { afterRun: writeFinishedRecords, onDispose });
-registerKernel('QuantHfmg', activationKernel, { afterRun: writeFinishedRecords, onDispose });
+/**
+ * The statistics threads must be running and warm before the first batch: each layer's
+ * place (thread or main) is decided at its first batch by the threads' backlog, and a
+ * thread still starting would look busy (statistics/pool.ts). Resolves at once later.
+ * A run fed fewer values than a layer needs to go to a thread (a tiny net, one small
+ * image) does not wait here; if one of its layers is large after all, that layer starts
+ * the thread at its first batch, as before.
+ */
+async function beforeRun(session: Session, _nodes: unknown, fedValues: number): Promise<void> {
+  if (!session.statisticsThread) return;
+  if (fedValues >= MIN_THREAD_VALUES) await statisticsThreadsReady();
+  markRunStart();
+}
+
+registerKernel('QuantIfmr', activationKernel, { beforeRun, afterRun: writeFinishedRecords, onDispose });
+registerKernel('QuantHfmg', activationKernel, { beforeRun, afterRun: writeFinishedRecords, onDispose });
 registerKernel('QuantArq', arqKernel);
 
 export { calibrationMemoryBytes } from './calibration-record';

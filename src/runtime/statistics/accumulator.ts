@@ -17,7 +17,7 @@
 import { searchResult } from '../../calib';
 import type { HfmgAccumulator, IfmrAccumulator, ScaleOffset } from '../../calib';
 import { AmctError, CalibrationError } from '../../errors';
-import { statisticsThread } from './pool';
+import { mainBinning, statisticsThreadFor } from './placement';
 import type { StatisticsThread } from './pool';
 import { buildAccumulator, reviveError, serializeError } from './protocol';
 import type { AccumulatorSpec, AddReply } from './protocol';
@@ -59,18 +59,27 @@ export class LayerStatistics {
     return this.remote !== undefined;
   }
 
-  /** Adds a batch; on the thread, the values are copied first, so `data` may be a view that changes after. */
+  /**
+   * Adds a batch; on the thread, the values are copied first, so `data` may be a view that
+   * changes after. A layer on the main thread moves to a statistics thread, with what it
+   * has seen so far, at the first batch that thread has room for (pool.ts).
+   */
   add(data: Float32Array): void {
-    if (this.local && this.local.batchesSeen === 0 && this.threaded && data.length >= MIN_THREAD_VALUES) {
-      const thread = statisticsThread();
-      if (thread.available()) {
-        this.thread = thread;
-        this.remote = thread.create(this.spec, this.batchNum, (reply) => this.onReply(reply));
-        this.local = undefined;
-      }
+    const large = this.threaded && data.length >= MIN_THREAD_VALUES;
+    if (this.local && large) this.moveToThread(data.length);
+    if (this.local && !large) {
+      this.local.add(data);
+      return;
     }
     if (this.local) {
-      this.local.add(data);
+      // Timed: planMoves weighs the main thread's binning against the threads' idle time.
+      const started = performance.now();
+      try {
+        this.local.add(data);
+      } finally {
+        mainBinning.ms += performance.now() - started;
+        mainBinning.values += data.length;
+      }
       return;
     }
     const copy = this.spare?.length === data.length ? this.spare : new Float32Array(data.length);
@@ -79,6 +88,24 @@ export class LayerStatistics {
     this.accepted++;
     this.outstanding++;
     this.thread!.add(this.remote!, copy);
+  }
+
+  /**
+   * Hands the local accumulator to a thread that has room for a batch of `values`. Layers
+   * only ever move this way: the first run places layers while the thread also pays its
+   * one-off costs (fresh histograms' pages: ~15 µs per 4 KiB on some VMs), so it looks busier
+   * than it is, and later batches give it the layers it then has room for.
+   */
+  private moveToThread(values: number): void {
+    const local = this.local!;
+    const seen = local.batchesSeen;
+    const thread = statisticsThreadFor(values, seen === 0);
+    if (!thread) return;
+    this.bytes = local.memoryBytes();
+    this.thread = thread;
+    this.remote = thread.create(this.spec, this.batchNum, (reply) => this.onReply(reply), seen > 0 ? local.state() : undefined);
+    this.accepted = seen;
+    this.local = undefined;
   }
 
   private onReply(reply: AddReply): void {

@@ -11,12 +11,20 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { log } from '../../log';
-import type { AccumulatorSpec, AddReply, StatisticsRequest } from './protocol';
+import { stateBuffers } from './protocol';
+import type { AccumulatorSpec, AccumulatorState, AddReply, StatisticsRequest, ThreadMessage } from './protocol';
 
 type ReplyHandler = (reply: AddReply) => void;
 
 /** How long an unused thread waits for the next calibration before it stops. */
 const IDLE_MS = 2000;
+
+/**
+ * How long a calibration run waits for a starting thread to say it is ready. A thread
+ * that takes longer still gets batches; they queue, so its backlog keeps new layers on
+ * the main thread meanwhile (placement, below).
+ */
+const READY_TIMEOUT_MS = 10_000;
 
 /** The compiled thread.js next to this file, or thread.ts run through ts-node in development and tests. */
 function threadScript(): { file: string; execArgv: string[] } {
@@ -34,22 +42,55 @@ class StatisticsThread {
   private readonly pending = new Map<number, number>();
   private inflight = 0;
   private idleTimer?: NodeJS.Timeout;
+  /**
+   * Values sent, and (in shared memory, added by the thread as it finishes each batch)
+   * values binned: their difference is the backlog, readable while the main thread is
+   * busy running the model and cannot receive replies. Int32 counters that wrap: only
+   * the difference is used.
+   */
+  private sent = 0;
+  private readonly binned = new Int32Array(new SharedArrayBuffer(4));
+  /** Written by the thread after each batch: [when it finished (ms since the epoch), busy ms in total, values in total]. */
+  private readonly timing = new Float64Array(new SharedArrayBuffer(3 * 8));
+  /** Values of main-thread layers this thread may take over at their next batch (planMoves). */
+  room = 0;
+  private ready?: Promise<void>;
+  private becameReady?: () => void;
 
   /** Whether batches can go to the thread (starting it if needed). */
   available(): boolean {
     return this.failure === undefined && this.ensureWorker() !== undefined;
   }
 
-  /** A new accumulator in the thread; replies to its batches go to `onReply`, in order. */
-  create(spec: AccumulatorSpec, batchNum: number, onReply: ReplyHandler): number {
+  /**
+   * A new accumulator in the thread, empty or going on from `state` (whose arrays are
+   * transferred); replies to its batches go to `onReply`, in order.
+   */
+  create(spec: AccumulatorSpec, batchNum: number, onReply: ReplyHandler, state?: AccumulatorState): number {
     // With p threads the main thread finishes one IFMR search in p + 1: its share while it waits.
     const shareEvery = threads.length + 1;
     const id = this.nextId++;
     clearTimeout(this.idleTimer);
     this.handlers.set(id, onReply);
     this.pending.set(id, 0);
-    this.send({ type: 'create', id, spec, batchNum, shareEvery });
+    this.send({ type: 'create', id, spec, batchNum, shareEvery, state }, state ? stateBuffers(state) : []);
     return id;
+  }
+
+  /** Values sent to the thread that it has not binned yet. */
+  backlog(): number {
+    return (this.sent - Atomics.load(this.binned, 0)) | 0;
+  }
+
+  /** When the thread last finished a batch (ms since the epoch), and its busy time and values so far. */
+  clock(): { finishedAt: number; busyMs: number; values: number } {
+    return { finishedAt: this.timing[0], busyMs: this.timing[1], values: this.timing[2] };
+  }
+
+  /** Starts the thread if needed; resolves once it has warmed up (or failed, or after READY_TIMEOUT_MS). */
+  whenReady(): Promise<void> {
+    if (!this.available()) return Promise.resolve();
+    return this.ready!;
   }
 
   /** Sends a batch; its buffer is transferred (unusable here until the reply brings it back). */
@@ -59,6 +100,7 @@ class StatisticsThread {
       queueMicrotask(() => this.handlers.get(id)?.(reply));
       return;
     }
+    this.sent = (this.sent + data.length) | 0;
     this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
     if (this.inflight++ === 0) this.worker!.ref();
     this.send({ type: 'add', id, data }, [data.buffer as ArrayBuffer]);
@@ -82,6 +124,8 @@ class StatisticsThread {
     const worker = this.worker;
     this.worker = undefined;
     this.inflight = 0;
+    this.becameReady?.();
+    this.ready = undefined;
     worker.removeAllListeners();
     void worker.terminate();
   }
@@ -99,15 +143,28 @@ class StatisticsThread {
       return undefined;
     }
     let worker: Worker;
+    // A new thread starts with nothing binned: no backlog.
+    this.sent = 0;
+    Atomics.store(this.binned, 0, 0);
+    this.timing.fill(0);
+    this.room = 0;
     try {
-      worker = new Worker(file, { execArgv });
+      worker = new Worker(file, { execArgv, workerData: { binned: this.binned, timing: this.timing } });
     } catch (e) {
       this.failure = e instanceof Error ? e.message : String(e);
       log.warn(`calibration: the statistics thread could not start (${this.failure}); statistics run on the main thread`);
       return undefined;
     }
     worker.unref(); // idle: never keeps the process alive
-    worker.on('message', (reply: AddReply) => this.onReply(reply));
+    this.ready = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, READY_TIMEOUT_MS);
+      timer.unref();
+      this.becameReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    worker.on('message', (message: ThreadMessage) => ('ready' in message ? this.becameReady?.() : this.onReply(message)));
     worker.on('error', (e) => this.fail(e instanceof Error ? e.message : String(e)));
     worker.on('exit', (code) => this.fail(`it exited with code ${code}`));
     this.worker = worker;
@@ -139,6 +196,7 @@ class StatisticsThread {
   private fail(reason: string): void {
     if (this.failure !== undefined) return;
     this.failure = reason;
+    this.becameReady?.();
     log.warn(`calibration: the statistics thread stopped (${reason}); statistics now run on the main thread`);
     for (const [id, n] of this.pending) {
       for (let i = 0; i < n; i++) this.handlers.get(id)?.(this.failedReply(id, new Float32Array(0)));
@@ -152,7 +210,7 @@ export type { StatisticsThread };
 
 /**
  * How many statistics threads: one per core the model's own thread leaves free, at most 4
- * (AMCT_STATISTICS_THREAD_COUNT overrides). Layers are dealt to them in turn, so the last
+ * (AMCT_STATISTICS_THREAD_COUNT overrides). Layers go to the least busy one, so the last
  * batch's scale/offset searches of different layers run in parallel too.
  */
 function poolSize(): number {
@@ -164,10 +222,14 @@ function poolSize(): number {
 }
 
 const threads: StatisticsThread[] = [];
-let turn = 0;
 
-/** The statistics thread for the next layer (created lazily; each starts on its first `available()`). */
-export function statisticsThread(): StatisticsThread {
+/** The process's statistics threads (none started until used). */
+export function pool(): StatisticsThread[] {
   if (threads.length === 0) for (let i = poolSize(); i > 0; i--) threads.push(new StatisticsThread());
-  return threads[turn++ % threads.length];
+  return threads;
+}
+
+/** Starts every statistics thread (a calibration run calls it first) and waits until they are warm. */
+export async function statisticsThreadsReady(): Promise<void> {
+  await Promise.all(pool().map((t) => t.whenReady()));
 }

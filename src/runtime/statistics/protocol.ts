@@ -5,15 +5,25 @@
  * allocating one per batch.
  */
 import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
-import type { HfmgParams, IfmrAccumulatorOptions, IfmrSearchInput, ScaleOffset } from '../../calib';
+import type { HfmgAccumulatorState, HfmgParams, IfmrAccumulatorOptions, IfmrAccumulatorState, IfmrSearchInput, ScaleOffset } from '../../calib';
 import { AmctError, CalibrationError, ErrorCode, SessionError } from '../../errors';
 
 /** Which accumulator to build, with the options its constructor takes. */
 export type AccumulatorSpec = { algo: 'ifmr'; options: IfmrAccumulatorOptions } | { algo: 'hfmg'; options: HfmgParams };
 
-/** The accumulator a spec describes (both threads build it the same way). */
-export function buildAccumulator(spec: AccumulatorSpec): IfmrAccumulator | HfmgAccumulator {
-  return spec.algo === 'ifmr' ? new IfmrAccumulator(spec.options) : new HfmgAccumulator(spec.options);
+/** An accumulator's statistics so far (its `state()`), when it moves to the statistics thread after some batches. */
+export type AccumulatorState = IfmrAccumulatorState | HfmgAccumulatorState;
+
+/** The accumulator a spec describes, empty or going on from `state` (both threads build it the same way). */
+export function buildAccumulator(spec: AccumulatorSpec, state?: AccumulatorState): IfmrAccumulator | HfmgAccumulator {
+  return spec.algo === 'ifmr' ? new IfmrAccumulator(spec.options, state as IfmrAccumulatorState | undefined) : new HfmgAccumulator(spec.options, state as HfmgAccumulatorState | undefined);
+}
+
+/** The ArrayBuffers of a state, to transfer rather than copy. */
+export function stateBuffers(state: AccumulatorState): ArrayBuffer[] {
+  if ('counts' in state) return [state.counts.buffer as ArrayBuffer];
+  const tails = state.tails ? [state.tails.top.buf, state.tails.top.saved, state.tails.bottom.buf, state.tails.bottom.saved] : [];
+  return [state.hist.bins, ...tails].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** An AmctError as plain data (classes do not survive structured cloning). */
@@ -28,7 +38,7 @@ export interface SerializedError {
 
 export type StatisticsRequest =
   /** `shareEvery`: hand back every n-th finished IFMR search of this thread (0: none). */
-  | { type: 'create'; id: number; spec: AccumulatorSpec; batchNum: number; shareEvery: number }
+  | { type: 'create'; id: number; spec: AccumulatorSpec; batchNum: number; shareEvery: number; state?: AccumulatorState }
   | { type: 'add'; id: number; data: Float32Array }
   | { type: 'drop'; id: number };
 
@@ -47,6 +57,9 @@ export interface AddReply {
   /** The accumulator's memory after this batch. */
   bytes: number;
 }
+
+/** What the thread posts: a reply per batch, and once, after its warm-up, that it is ready. */
+export type ThreadMessage = AddReply | { ready: true };
 
 /** `layer`: the layer whose statistics failed, named when `e` is not an AmctError (a bug, not bad data). */
 export function serializeError(e: unknown, layer?: string): SerializedError {

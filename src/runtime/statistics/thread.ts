@@ -7,7 +7,7 @@
  * every `shareEvery`-th such search it hands back instead, for the main thread to finish
  * once the model has run, so on the last batch both cores search.
  */
-import { parentPort } from 'worker_threads';
+import { parentPort, workerData } from 'worker_threads';
 import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
 import { buildAccumulator, serializeError } from './protocol';
 import type { AccumulatorSpec, AddReply, StatisticsRequest } from './protocol';
@@ -21,6 +21,9 @@ interface Entry {
 
 const entries = new Map<number, Entry>();
 let searchesFinished = 0;
+/** Values binned so far, and [finished at, busy ms, values] (pool.ts: backlog and planMoves), shared with the main thread. */
+const binned: Int32Array | undefined = workerData?.binned;
+const timing: Float64Array | undefined = workerData?.timing;
 
 function add(id: number, data: Float32Array): AddReply {
   const entry = entries.get(id);
@@ -45,15 +48,53 @@ function add(id: number, data: Float32Array): AddReply {
   return reply;
 }
 
+/**
+ * Runs the accumulators' loops on made-up data before the first real batch. The main
+ * thread places layers by this thread's backlog in the first run, so a thread still
+ * running its loops unoptimized then would push layers to the main thread for the whole
+ * calibration. Two batches, so the second reaches the optimized code.
+ */
+function warmUp(): void {
+  const data = new Float32Array(1 << 16);
+  let seed = 1;
+  for (let i = 0; i < data.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    data[i] = i % 5 === 0 ? 0 : (seed / 2 ** 32 - 0.3) * 6;
+  }
+  const specs: AccumulatorSpec[] = [
+    { algo: 'ifmr', options: { maxPercentile: 0.999999, minPercentile: 0.999999, searchRange: [0.7, 1.3], searchStep: 0.01, asymmetric: true, batchNum: 2 } },
+    { algo: 'hfmg', options: { asymmetric: true } },
+  ];
+  for (const spec of specs) {
+    const accumulator = buildAccumulator(spec);
+    accumulator.add(data);
+    accumulator.add(data);
+  }
+}
+
 parentPort!.on('message', (m: StatisticsRequest) => {
   if (m.type === 'create') {
-    entries.set(m.id, { spec: m.spec, accumulator: buildAccumulator(m.spec), batchNum: m.batchNum, shareEvery: m.shareEvery });
+    entries.set(m.id, { spec: m.spec, accumulator: buildAccumulator(m.spec, m.state), batchNum: m.batchNum, shareEvery: m.shareEvery });
   } else if (m.type === 'drop') {
     entries.delete(m.id);
   } else {
+    const started = performance.now();
     const reply = add(m.id, m.data);
+    if (timing) {
+      const finished = performance.now();
+      timing[0] = performance.timeOrigin + finished;
+      timing[1] += finished - started;
+      timing[2] += m.data.length;
+    }
+    if (binned) Atomics.add(binned, 0, m.data.length);
     const transfer = [reply.data.buffer as ArrayBuffer];
     if (reply.search) transfer.push(reply.search.model.n.buffer as ArrayBuffer, reply.search.model.mean.buffer as ArrayBuffer, reply.search.model.half.buffer as ArrayBuffer);
     parentPort!.postMessage(reply, transfer);
   }
 });
+
+try {
+  warmUp();
+} finally {
+  parentPort!.postMessage({ ready: true });
+}
