@@ -41,11 +41,16 @@ export function statisticsThreadFor(values: number, firstBatch: boolean): Statis
 /** Main-thread binning of layers large enough for a thread (accumulator.ts adds to it): ms and values. */
 export const mainBinning = { ms: 0, values: 0 };
 
-let runStart: { mainMs: number; mainValues: number; threads: ReturnType<StatisticsThread['clock']>[] } | undefined;
+let runStart: { at: number; mainMs: number; mainValues: number; threads: ReturnType<StatisticsThread['clock']>[] } | undefined;
+
+/** Milliseconds since the epoch, comparable between threads (each has its own timeOrigin). */
+function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /** Start of a calibration run: the counters planMoves compares with. */
 export function markRunStart(): void {
-  runStart = { mainMs: mainBinning.ms, mainValues: mainBinning.values, threads: pool().map((t) => t.clock()) };
+  runStart = { at: epochMs(), mainMs: mainBinning.ms, mainValues: mainBinning.values, threads: pool().map((t) => t.clock()) };
 }
 
 /** Share of a thread's idle time planMoves fills: leaves slack for run-to-run noise. */
@@ -62,7 +67,7 @@ const FILL = 0.8;
  */
 export function planMoves(): void {
   if (!runStart) return;
-  const now = performance.timeOrigin + performance.now();
+  const now = epochMs();
   const mainValues = mainBinning.values - runStart.mainValues;
   const mainNs = mainValues > 0 ? ((mainBinning.ms - runStart.mainMs) * 1e6) / mainValues : 0;
   pool().forEach((t, i) => {
@@ -70,7 +75,8 @@ export function planMoves(): void {
     const clock = t.clock();
     const values = clock.values - (before?.values ?? 0);
     const threadNs = values > 0 ? ((clock.busyMs - (before?.busyMs ?? 0)) * 1e6) / values : mainNs;
-    const idleMs = t.backlog() === 0 && clock.finishedAt > 0 ? Math.max(0, now - clock.finishedAt) : 0;
+    // Idle within this run only: before it, the user may have paused for any time.
+    const idleMs = t.backlog() === 0 ? Math.max(0, now - Math.max(clock.finishedAt, runStart!.at)) : 0;
     t.room = mainNs > 0 ? (FILL * idleMs * 1e6) / (mainNs + threadNs) : 0;
   });
   runStart = undefined;
