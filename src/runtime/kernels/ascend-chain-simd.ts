@@ -18,7 +18,7 @@
  * Parameters: bias and d as float32 arrays of C + 3 values each (value j is channel
  * j mod C), so four lanes starting at channel c read four consecutive floats.
  */
-import { BELOW_HALF as BELOW_HALF_VALUE } from './ascend-quant';
+import { BELOW_HALF as BELOW_HALF_VALUE } from '../../quant/round';
 import { F32, f32c, get, I32, i32c, moduleBytes, OP, set, SIMD as S, simd, V128, VOID } from '../../wasm/assembler';
 import { compileModule, instantiate } from '../../wasm/host';
 import type { WasmMemory } from '../../wasm/host';
