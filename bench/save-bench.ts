@@ -22,11 +22,17 @@ import { QuantJsonBuilder } from '../src/api/save-quant-json';
 import { selectLayers, skipFusionLayers } from '../src/api/save-record';
 import { writeFileAtomic } from '../src/io';
 import { cpuMs, interleaved, median, ratioLine } from './bench-models';
+import { attrTensor, toFloat32 } from '../src/ir';
 import type { Graph } from '../src/ir';
 import { decodeGraphDef, encodeGraphDef, graphFromArtifacts, loadGraph, saveGraph } from '../src/io';
 import { messageType } from '../src/io/schema';
 import { emitAscend, findLayers, planLayer, prepareGraph } from '../src/passes';
+import type { LayerPlan } from '../src/passes';
+import { channelLayout, quantizeWeights } from '../src/quant';
+import { quantizeWeightsLoop } from '../src/quant/weights';
+import { weightsSimdAvailable } from '../src/quant/weights-simd';
 import { readRecord } from '../src/record';
+import type { LayerRecord } from '../src/record';
 import { BackendName, Session } from '../src/runtime';
 import { calibrate, cosine, writeRecordFile } from '../__tests__/api/save-fixtures';
 import { nsfwjsArtifacts } from '../__tests__/helpers/models';
@@ -94,6 +100,59 @@ async function phases(dir: string, pb: string, record: string): Promise<void> {
   const total = names.reduce((a, _, i) => a + median(ms[i]), 0);
   console.log('  where its process CPU time goes (medians):');
   names.forEach((n, i) => console.log(`    ${n.padEnd(36)} ${median(ms[i]).toFixed(1).padStart(7)} ms  ${((median(ms[i]) / total) * 100).toFixed(0).padStart(3)}%`));
+  benchWeights(await weightInputs(pb, record));
+}
+
+type WeightInput = { w: Float32Array; shape: number[]; scaleW: Float32Array; axis: number | undefined; want: Int8Array };
+
+/** Every layer's quantizeWeights arguments, as saveModel's planLayer makes them, and its result. */
+async function weightInputs(pb: string, record: string): Promise<WeightInput[]> {
+  const g = await loadGraph(pb);
+  const records = await readRecord(record);
+  prepareGraph(g, { doFusion: true, skipFusionLayers: skipFusionLayers(records) });
+  const plans = selectLayers('save_model', findLayers(g), records, record).layers.map((c) => planLayer(g, c, records));
+  return plans.flatMap((plan) => weightInput(g, plan, records));
+}
+
+/** What planLayer passes to quantizeWeights for one layer (no DMQ balance in this record), and what it got. */
+function weightInput(g: Graph, plan: LayerPlan, records: Map<string, LayerRecord>): WeightInput[] {
+  if (!plan.weight) return [];
+  const scaleW = Float32Array.from(records.get(plan.layer.name)!.scaleW);
+  const w = toFloat32(attrTensor(g.getNode(plan.weight.weightConst)));
+  const axis = scaleW.length === 1 ? undefined : plan.layer.weightChannelAxis;
+  return [{ w, shape: plan.weight.weightShape, scaleW, axis, want: plan.weight.weightInt8 }];
+}
+
+/** Every layer's arguments as quantizeWeights passes them to the JavaScript loop. */
+function loopArguments(x: WeightInput): [Float32Array, Float32Array, number, number, number, number] {
+  const layout = channelLayout(x.shape, x.axis, 'weight');
+  return x.scaleW.length === 1 ? [x.w, x.scaleW, 1, x.w.length, -128, 127] : [x.w, x.scaleW, layout.channels, layout.inner, -128, 127];
+}
+
+/**
+ * quantizeWeights alone over every layer's weights (WebAssembly SIMD where available) and
+ * the JavaScript loop it falls back to, in alternation: process CPU ns per weight (medians
+ * of SAVE_RUNS); both checked against what planLayer produced.
+ */
+function benchWeights(inputs: WeightInput[]): void {
+  const count = inputs.reduce((a, x) => a + x.w.length, 0);
+  const paths: [string, (x: WeightInput) => Int8Array][] = [
+    [weightsSimdAvailable() ? 'quantizeWeights (WebAssembly SIMD)' : 'quantizeWeights (no SIMD here: the loop)', (x) => quantizeWeights(x.w, x.shape, x.scaleW, x.axis)],
+    ['the JavaScript loop (quantizeWeightsLoop)', (x) => quantizeWeightsLoop(...loopArguments(x))],
+  ];
+  const perWeight: number[][] = paths.map(() => []);
+  for (let run = 0; run < SAVE_RUNS + WARMUP; run++) {
+    for (const [k, [, quantize]] of paths.entries()) {
+      const c0 = cpuMs();
+      for (const x of inputs) quantize(x);
+      if (run >= WARMUP) perWeight[k].push(((cpuMs() - c0) * 1e6) / count);
+    }
+  }
+  for (const [name, quantize] of paths) {
+    if (!inputs.every((x) => quantize(x).every((v, i) => v === x.want[i]))) throw new Error(`${name} differs from planLayer`);
+  }
+  console.log(`  quantizeWeights alone, ${inputs.length} layers, ${count} weights, CPU ns per weight (medians of ${SAVE_RUNS}, same int8 as planLayer):`);
+  paths.forEach(([name], k) => console.log(`    ${name.padEnd(42)} ${median(perWeight[k]).toFixed(2).padStart(6)} ns`));
 }
 
 async function benchSessions(float: Graph, int8: Graph): Promise<void> {

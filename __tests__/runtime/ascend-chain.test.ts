@@ -9,7 +9,8 @@ import { ascendAntiQuant, ascendQuant, packDeqScale, unpackDeqScale } from '../.
 import { ASCEND_CHAIN_OP, CHAIN_ATTR, fuseAscendChains } from '../../src/runtime/ascend-fusion';
 import { ChainSteps, runChain } from '../../src/runtime/kernels/ascend-chain-loop';
 import { chainSimdOn } from '../../src/runtime/kernels/ascend-chain-simd';
-import { chainOn, newWasmMemory, STEP } from '../../src/runtime/kernels/ascend-chain-wasm';
+import { chainOn, STEP } from '../../src/runtime/kernels/ascend-chain-wasm';
+import { newWasmMemory } from '../../src/wasm/host';
 import { rng, uniform } from '../helpers/graph-builders';
 import { accumulators, BACKENDS, bias, C, CASES, chainGraph, ChainSpec, F, folded, nearTies, perChannelDeq, referenceSteps, RUNS, runSession, SHAPE, SIZE, values } from './ascend-chain-fixtures';
 import { constant, placeholder } from './tiny-graphs';

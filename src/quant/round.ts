@@ -33,6 +33,12 @@ export function floor(x: number): number {
 /** FLT_EPSILON: AMCT replaces any scale below it by 1 (util::ProcessScale). */
 export const FLOAT32_EPSILON = 1.1920928955078125e-7;
 
+/**
+ * The float32 just below 0.5: for float32 t ≥ 0 below 2^23, floor(t + BELOW_HALF) computed in
+ * float32 is round half away from zero, exactly (see runtime/kernels/ascend-quant.ts).
+ */
+export const BELOW_HALF = 0.5 - 2 ** -25;
+
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
 

@@ -8,6 +8,7 @@
 import { QuantizeError } from '../errors';
 import { channelLayout, checkLength, paramStride } from './channels';
 import { f32, INT32_MAX, INT32_MIN, intRange, roundHalfAwayFromZero } from './round';
+import { quantizeWeightsSimd } from './weights-simd';
 
 function checkScales(scales: ArrayLike<number>, what: string): void {
   for (let i = 0; i < scales.length; i++) {
@@ -20,7 +21,8 @@ function checkScales(scales: ArrayLike<number>, what: string): void {
 
 /**
  * Quantizes weights per channel along `channelAxis` (undefined = per tensor, scaleW of
- * length 1). Division is float32 (AMCT's ArqQuantReal divides float by float).
+ * length 1). Division is float32 (AMCT's ArqQuantReal divides float by float). Runs on
+ * WebAssembly SIMD where available (weights-simd.ts, same int8 values), else the loop below.
  */
 export function quantizeWeights(
   w: Float32Array,
@@ -34,8 +36,20 @@ export function quantizeWeights(
   const stride = paramStride(scaleW.length, layout, 'scale_w');
   checkScales(scaleW, 'scale_w');
   const { qmin, qmax } = intRange(numBits);
+  const { channels, inner } = stride === 0 ? { channels: 1, inner: w.length } : layout; // per tensor: one block
+  // Beyond 8 bits the loop's Int8Array store wraps where the SIMD narrows saturate; fractional
+  // bit counts give bounds that float32 does not hold. Neither is used, but both stay exact.
+  const simd = Number.isInteger(numBits) && numBits >= 1 && numBits <= 8 ? quantizeWeightsSimd(w, scaleW, channels, inner, qmin, qmax) : undefined;
+  return simd ?? quantizeWeightsLoop(w, scaleW, channels, inner, qmin, qmax);
+}
+
+/**
+ * The reference: element i scaled by scaleW[floor(i / inner) % channels], rounded half
+ * away from zero, clamped to [qmin, qmax]. Runs where WebAssembly SIMD is missing; the
+ * tests compare the SIMD path against it.
+ */
+export function quantizeWeightsLoop(w: Float32Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): Int8Array {
   const out = new Int8Array(w.length);
-  const { channels, inner } = stride === 0 ? { channels: 1, inner: w.length } : layout;
   const quotient = new Float32Array(1); // a store rounds to float32: f32 without a call per weight
   // The channel advances with counters, not a division per weight (channelOf).
   let c = 0;

@@ -18,9 +18,11 @@
  * Parameters: bias and d as float32 arrays of C + 3 values each (value j is channel
  * j mod C), so four lanes starting at channel c read four consecutive floats.
  */
-import { BELOW_HALF as BELOW_HALF_VALUE } from './ascend-quant';
-import { compileModule, F32, f32c, get, I32, i32c, instantiate, moduleBytes, OP, set, STEP, V128, VOID } from './ascend-chain-wasm';
-import type { WasmMemory } from './ascend-chain-wasm';
+import { BELOW_HALF as BELOW_HALF_VALUE } from '../../quant/round';
+import { F32, f32c, get, I32, i32c, moduleBytes, OP, set, SIMD as S, simd, V128, VOID } from '../../wasm/assembler';
+import { compileModule, instantiate } from '../../wasm/host';
+import type { WasmMemory } from '../../wasm/host';
+import { STEP } from './ascend-chain-wasm';
 
 export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, params: number, flags: number, quantScale: number, lo: number, hi: number, antiScale: number, x2: number, antiA: number, antiB: number) => number;
 
@@ -29,15 +31,9 @@ const [X, Y, N, CH, PARAMS, QS, LO, HI, AS, X2, SA, SB] = [0, 1, 2, 3, 4, 6, 7, 
 const [I, C, PS, STEP4, GOOD, V, T] = [13, 14, 15, 16, 17, 18, 19];
 const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO, SAV, SBV] = [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
 
-// Core opcodes by their spec names, and SIMD opcodes (prefix 0xfd, LEB index; WebAssembly core spec 2.0, §5.4.8).
+// Core opcodes by their spec names.
 const { block: BLOCK, loop: LOOP, end: END, brIf: BR_IF, tee: TEE, i32eqz: I32EQZ, i32ltu: I32LTU, i32ges: I32GES } = OP;
 const { i32add: I32ADD, i32sub: I32SUB, i32mul: I32MUL, i32remu: I32REMU, select: SELECT } = OP;
-const simd = (op: number) => (op < 0x80 ? [0xfd, op] : [0xfd, (op & 0x7f) | 0x80, op >> 7]); // unsigned LEB index
-const S = {
-  load: 0x00, store: 0x0b, i32splat: 0x11, f32splat: 0x13,
-  f32lt: 0x43, and: 0x4e, andnot: 0x4f, or: 0x50, f32floor: 0x68, i32allTrue: 0xa3, i32shrS: 0xac,
-  f32abs: 0xe0, f32add: 0xe4, f32mul: 0xe6, f32pmin: 0xea, f32pmax: 0xeb,
-};
 
 const mem = (o: number) => [...simd(o), 4, 0]; // align 2^4, offset 0
 /** The step's code when `flags` has it: each chain gets a function of its own, with no test per value. */
@@ -109,7 +105,7 @@ function body(flags: number): number[] {
 function simdModuleBytes(flags: number): Uint8Array {
   const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, I32, F32, F32];
   // locals: i, c, ps, step4 (i32); good, v, t, qs, lo, hi, as, six, C, sign, 2^31, 0, s_a, s_b (v128)
-  return moduleBytes(params, [I32], [2, 4, I32, 14, V128], body(flags));
+  return moduleBytes([{ name: 'chain', params, results: [I32], locals: [2, 4, I32, 14, V128], code: body(flags) }]);
 }
 
 /** Compiled modules by flags (null: no WebAssembly SIMD here), and their instances by memory. */
@@ -123,7 +119,7 @@ export function chainSimdOn(memory: WasmMemory, flags: number): ChainSimdFn | un
   if (!byFlags.has(flags)) {
     if (!compiled.has(flags)) compiled.set(flags, compileModule(() => simdModuleBytes(flags)) ?? null);
     const module = compiled.get(flags);
-    byFlags.set(flags, module ? (instantiate(module, memory) as ChainSimdFn) : undefined);
+    byFlags.set(flags, module ? (instantiate(module, memory)?.chain as ChainSimdFn | undefined) : undefined);
   }
   return byFlags.get(flags);
 }

@@ -1,6 +1,6 @@
 /**
  * The chain pass of ascend-chain-loop.ts as a WebAssembly function, one value at a time,
- * assembled here from its opcodes (no toolchain, no binary file shipped). It runs the chains
+ * assembled here from its opcodes (src/wasm/assembler.ts: no toolchain, no binary file shipped). It runs the chains
  * and inputs the SIMD pass (ascend-chain-simd.ts) does not take: shifts N > 0, pooling k > 1,
  * NaN, accumulators beyond int32. Why not the JavaScript loop: it branches on every clamp and
  * Relu, and on conv outputs those branches go either way at random (~20–30 ns per value
@@ -23,6 +23,10 @@
  * own heap (no copy), elsewhere a memory of its own.
  */
 
+import { F32, f32c, F64, f64c, get, I32, i32c, moduleBytes, OP, set, VOID } from '../../wasm/assembler';
+import { compileModule, instantiate } from '../../wasm/host';
+import type { WasmMemory } from '../../wasm/host';
+
 /** Flags of `chain`: which steps run. */
 export const STEP = { bias: 1, dequant: 2, relu: 4, relu6: 8, relu6NaNToZero: 16, quant: 32, antiQuant: 64, sum: 128, sumAntiA: 256, sumAntiB: 512 } as const;
 
@@ -31,41 +35,13 @@ export const PARAM_BYTES = 24;
 
 export type ChainFn = (x: number, y: number, n: number, channels: number, params: number, flags: number, k: number, quantScale: number, lo: number, hi: number, antiScale: number) => void;
 
-// Opcodes (WebAssembly core spec, §5.4); the SIMD pass (ascend-chain-simd.ts) uses them too.
-export const OP = {
-  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, brIf: 0x0d, select: 0x1b, get: 0x20, set: 0x21, tee: 0x22,
-  f32load: 0x2a, f64load: 0x2b, f32store: 0x38, i32const: 0x41, f32const: 0x43, f64const: 0x44,
-  i32eqz: 0x45, i32eq: 0x46, i32lts: 0x48, i32ltu: 0x49, i32gts: 0x4a, f32eq: 0x5b, f32lt: 0x5d, f64eq: 0x61, f64ne: 0x62,
-  i32ges: 0x4e, i32add: 0x6a, i32sub: 0x6b, i32mul: 0x6c, i32remu: 0x70, i32and: 0x71, i32shl: 0x74,
-  f32abs: 0x8b, f32add: 0x92, f32mul: 0x94, f32min: 0x96, f32max: 0x97,
-  f64abs: 0x99, f64floor: 0x9c, f64add: 0xa0, f64mul: 0xa2, f64div: 0xa3, f64min: 0xa4, f64max: 0xa5, f64copysign: 0xa6,
-  f32fromI32: 0xb2, demote: 0xb6, f64fromI32: 0xb7, promote: 0xbb, i32bits: 0xbc, f32bits: 0xbe,
-} as const;
 /** i32.trunc_sat_f64_s: saturating float64 → int32 (NaN → 0). */
 const TRUNC_SAT = [0xfc, 0x02];
-export const VOID = 0x40;
-export const [I32, F32, F64, V128] = [0x7f, 0x7d, 0x7c, 0x7b];
 
 // Parameters and locals of `chain`, by index.
 const [X, Y, N, CH, PARAMS, FLAGS, K, QS, LO, HI, AS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const [I, C, V, D, P, P2, BITS, LOI, HII, Q] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 
-export function leb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-export const i32c = (n: number) => [OP.i32const, ...leb(n)];
-const f64c = (n: number) => [OP.f64const, ...new Uint8Array(new Float64Array([n]).buffer)];
-export const f32c = (n: number) => [OP.f32const, ...new Uint8Array(new Float32Array([n]).buffer)];
-export const get = (i: number) => [OP.get, i];
-export const set = (i: number) => [OP.set, i];
 /** if (flags & bit) { body } */
 const when = (bit: number, body: number[]) => [...get(FLAGS), ...i32c(bit), OP.i32and, OP.if, VOID, ...body, OP.end];
 const loadF64 = (offset: number) => [OP.f64load, 3, offset];
@@ -170,69 +146,16 @@ function body(): number[] {
   return [...bounds, OP.block, VOID, ...get(N), OP.i32eqz, OP.brIf, 0, OP.loop, VOID, ...element, OP.end, OP.end, OP.end];
 }
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...leb(content.length), ...content];
-}
-
-const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
-
-/** A module importing env.memory and exporting one function, `chain`. */
-export function moduleBytes(params: number[], results: number[], locals: number[], code: number[]): Uint8Array {
-  const type = section(1, [1, 0x60, params.length, ...params, results.length, ...results]);
-  const imports = section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]);
-  const funcs = section(3, [1, 0]);
-  const exports = section(7, [1, ...name('chain'), 0x00, 0]);
-  const fn = [...locals, ...code];
-  const codeSection = section(10, [1, ...leb(fn.length), ...fn]);
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...codeSection]);
-}
-
 function scalarModuleBytes(): Uint8Array {
   // locals: i, c (i32); v (f32); d (f64); p (i32); p2 (f64); bits, loi, hii, q (i32)
-  return moduleBytes([I32, I32, I32, I32, I32, I32, F64, F32, F64, F64, F32], [], [6, 2, I32, 1, F32, 1, F64, 1, I32, 1, F64, 4, I32], body());
-}
-
-/** The part of the WebAssembly JS API used here (the project's type libraries do not declare it). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-};
-
-/** The compiled module, or undefined where this WebAssembly cannot compile it. */
-export function compileModule(bytes: () => Uint8Array): object | undefined {
-  try {
-    return typeof WebAssembly === 'undefined' ? undefined : new WebAssembly.Module(bytes());
-  } catch {
-    return undefined;
-  }
-}
-
-/** The module's `chain` on `memory`, or undefined where it cannot link (the callers then use another pass). */
-export function instantiate(module: object, memory: WasmMemory): unknown {
-  try {
-    return new WebAssembly.Instance(module, { env: { memory } }).exports.chain;
-  } catch {
-    return undefined;
-  }
+  const params = [I32, I32, I32, I32, I32, I32, F64, F32, F64, F64, F32];
+  return moduleBytes([{ name: 'chain', params, results: [], locals: [6, 2, I32, 1, F32, 1, F64, 1, I32, 1, F64, 4, I32], code: body() }]);
 }
 
 let compiled: object | undefined | null;
 
-export function isWasmMemory(m: unknown): m is WasmMemory {
-  return typeof WebAssembly !== 'undefined' && m instanceof WebAssembly.Memory;
-}
-
-export function newWasmMemory(): WasmMemory | undefined {
-  return typeof WebAssembly === 'undefined' ? undefined : new WebAssembly.Memory({ initial: 1 });
-}
-
 /** `chain` working on `memory`, or undefined where WebAssembly is not available. */
 export function chainOn(memory: WasmMemory): ChainFn | undefined {
   if (compiled === undefined) compiled = compileModule(scalarModuleBytes) ?? null; // null: the JavaScript loop runs instead
-  return compiled ? (instantiate(compiled, memory) as ChainFn) : undefined;
+  return compiled ? (instantiate(compiled, memory)?.chain as ChainFn | undefined) : undefined;
 }

@@ -19,7 +19,9 @@ const util = tf.util;
 import { areaOf, asFloat, badAttr, cached, deqParams, quantBounds } from './ascend';
 import { ChainSteps, runChain } from './ascend-chain-loop';
 import { chainSimdOn } from './ascend-chain-simd';
-import { ChainFn, chainOn, isWasmMemory, newWasmMemory, PARAM_BYTES, STEP, WasmMemory } from './ascend-chain-wasm';
+import { ChainFn, chainOn, PARAM_BYTES, STEP } from './ascend-chain-wasm';
+import { isWasmMemory, newWasmMemory, reserveBytes } from '../../wasm/host';
+import type { WasmMemory } from '../../wasm/host';
 import { readActivation } from './calibration-read';
 
 /** The steps with per-channel values as the graph holds them (bias: C values; deq_scale: 1 or C). */
@@ -179,8 +181,7 @@ function runCopied(x: Float32Array, channels: number, steps: ChainSteps, x2?: Fl
   // x, then x2, then y, then the parameters (8-byte aligned)
   const [n, params] = [x.length, Math.ceil((12 * x.length) / 8) * 8]; // not `& ~7`: 12·n passes 2^31 on big tensors
   const bytes = params + paramBytes(channels);
-  const have = scratch.buffer.byteLength;
-  if (bytes > have) scratch.grow(Math.ceil((bytes - have) / 65536));
+  reserveBytes(scratch, bytes);
   new Float32Array(scratch.buffer, 0, n).set(x);
   if (x2) new Float32Array(scratch.buffer, 4 * n, n).set(x2);
   if (steps.bias || steps.dequant) writeParams(scratch.buffer, params, steps, channels);

@@ -9,7 +9,8 @@
  * would round 0.49999997 up; with C the sum of that value is 1 − 2⁻²⁴ (exact), a tie
  * k + 0.5 gives k + 1 − 2⁻²⁵, which rounds to k + 1 (to even at k = 0), and any t below a
  * tie stays more than half an ulp below the next integer. (Checked against the scalar
- * reference on every float32 within 3000 ulps of k and k + 0.5 for k ≤ 300.)
+ * reference on every float32 within 3000 ulps of k and k + 0.5 for k ≤ 300.) C is
+ * BELOW_HALF of quant/round.ts, shared with the SIMD weight quantization.
  *
  * - Input known to be ≥ 0 (a Relu/Relu6 output, possibly through pooling or reshapes):
  *   y = floor(clip(t + C, lo, hi + 0.5)): 4 passes (was 11).
@@ -21,8 +22,6 @@ import type { Graph } from '../../ir';
 import { parseTensorName } from '../../ir';
 import { tf } from '../tfjs';
 
-/** The float32 just below 0.5. */
-export const BELOW_HALF = 0.5 - 2 ** -25;
 
 /** Ops whose output is ≥ 0 (or NaN) whatever their input. */
 const NON_NEGATIVE_OPS = new Set(['Relu', 'Relu6']);

@@ -25,7 +25,8 @@ import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
 import { ascendAntiQuant as ascendAntiQuantReference } from '../../quant';
 import { dequantizeLoop, quantizeLoop } from './ascend-cpu';
-import { BELOW_HALF, isNonNegative, quantizeWithOps } from './ascend-quant';
+import { BELOW_HALF } from '../../quant/round';
+import { isNonNegative, quantizeWithOps } from './ascend-quant';
 import type { QuantBounds } from './ascend-quant';
 
 const INT32_MIN = -2147483648;
