@@ -10,9 +10,9 @@
  * Driven by the message type, so fields added to a schema are handled without a change here.
  */
 import type * as protobuf from 'protobufjs/light';
+import { FieldInfo, Kind, typeInfo } from './text-proto-fields';
+import { FrameStack, Message } from './text-proto-frames';
 import { TextScanner } from './text-scanner';
-
-type Message = Record<string, unknown>;
 
 /**
  * Deepest nesting a record or .cfg may have. Their schemas nest at most 4 levels; the
@@ -21,125 +21,6 @@ type Message = Record<string, unknown>;
  * scan before protobufjs parses. The fast path stops there too and leaves it to that.
  */
 export const MAX_TEXT_PROTO_DEPTH = 32;
-
-enum Kind { Float, Int, Bool, String, Message, Other }
-
-interface FieldInfo {
-  name: string;
-  /** The name's bytes, to compare with the file's without making a string. */
-  nameBytes: Uint8Array;
-  kind: Kind;
-  repeated: boolean;
-  /** Range of an Int field. */
-  min: number;
-  max: number;
-  /** Type of a Message field. */
-  type: protobuf.Type | undefined;
-}
-
-interface TypeInfo {
-  fields: FieldInfo[];
-  /** False when protobufjs checks more than the fields met (a required field may be missing). */
-  simple: boolean;
-}
-
-const INT_RANGE: Record<string, [number, number]> = {
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  sint32: [-(2 ** 31), 2 ** 31 - 1],
-  sfixed32: [-(2 ** 31), 2 ** 31 - 1],
-  uint32: [0, 2 ** 32 - 1],
-  fixed32: [0, 2 ** 32 - 1],
-};
-
-/** The fast path's kind of a field; Other stops it when the field is met. */
-function kindOf(field: protobuf.Field): Kind {
-  // Maps, groups and oneof members (protobufjs refuses two of one oneof) need protobufjs's rules.
-  if (field.map || field.delimited || field.partOf) return Kind.Other;
-  const resolved = field.resolve().resolvedType;
-  if (resolved) return 'fields' in resolved ? Kind.Message : Kind.Other; // an enum: not taken
-  if (field.type === 'float' || field.type === 'double') return Kind.Float;
-  if (field.type === 'bool') return Kind.Bool;
-  if (field.type === 'string') return Kind.String;
-  return INT_RANGE[field.type] ? Kind.Int : Kind.Other; // 64-bit integers come back as Longs: not taken
-}
-
-/** One object shape for every field, so the reads in the parse loop stay monomorphic. */
-function fieldInfo(field: protobuf.Field): FieldInfo {
-  const kind = kindOf(field);
-  const [min, max] = kind === Kind.Int ? INT_RANGE[field.type] : [0, 0];
-  const type = kind === Kind.Message ? (field.resolvedType as protobuf.Type) : undefined;
-  return { name: field.name, nameBytes: Buffer.from(field.name, 'latin1'), kind, repeated: field.repeated, min, max, type };
-}
-
-const typeInfos = new WeakMap<protobuf.Type, TypeInfo>();
-
-function typeInfo(type: protobuf.Type): TypeInfo {
-  let info = typeInfos.get(type);
-  if (!info) {
-    info = { fields: type.fieldsArray.map(fieldInfo), simple: !type.fieldsArray.some((f) => f.required) };
-    typeInfos.set(type, info);
-  }
-  return info;
-}
-
-/**
- * A new list for a number field, from an array literal of its own: V8 starts the arrays of
- * one literal in the most general element kind that literal's arrays have held, so lists
- * made where message lists are made would hold every number boxed on the heap.
- */
-const newNumberList = (): number[] => [];
-
-/** An open message: its fields, the object being filled, and its repeated fields' lists. */
-class Frame {
-  /** The field read last: repeated fields come in runs, so the next name is usually this one. */
-  last: FieldInfo | undefined;
-  private readonly lists = new Map<FieldInfo, unknown[]>();
-  /** The list list() returned last, and whose it is. */
-  private lastList: unknown[] | undefined;
-  private lastListField: FieldInfo | undefined;
-
-  constructor(readonly fields: FieldInfo[], readonly message: Message) {}
-
-  /** The list of repeated `field`, created on first use. */
-  private list(field: FieldInfo): unknown[] {
-    if (field === this.lastListField) return this.lastList!;
-    let list = this.lists.get(field);
-    if (!list) {
-      list = field.kind === Kind.Float || field.kind === Kind.Int ? newNumberList() : [];
-      this.lists.set(field, (this.message[field.name] = list));
-    }
-    this.lastListField = field;
-    return (this.lastList = list);
-  }
-
-  /** Sets `field`; false when a singular field would be given twice (protobufjs's error). */
-  store(field: FieldInfo, value: unknown): boolean {
-    if (field.repeated) {
-      this.list(field).push(value);
-      return true;
-    }
-    if (Object.prototype.hasOwnProperty.call(this.message, field.name)) return false;
-    this.message[field.name] = value;
-    return true;
-  }
-
-  /**
-   * store() for the number the scanner read. Kept apart, and handed the scanner rather than
-   * the number, so a double is never boxed on its way into the list (as an argument it would be).
-   */
-  storeNumber(field: FieldInfo, s: TextScanner): boolean {
-    if (field.repeated) {
-      (this.list(field) as number[]).push(s.number);
-      return true;
-    }
-    return this.store(field, s.number);
-  }
-}
-
-/** Reads the number of a Float or Int field into `s.number`; false when the fast path does not take the token. */
-function readNumber(s: TextScanner, field: FieldInfo): boolean {
-  return field.kind === Kind.Float ? s.readFloat() : s.readInt(field.min, field.max);
-}
 
 /** Reads a bool or string value; undefined when the fast path does not take the token. */
 function readOther(s: TextScanner, field: FieldInfo): boolean | string | undefined {
@@ -160,14 +41,19 @@ function parseSimple(type: protobuf.Type, source: string | Uint8Array): { messag
   const rootInfo = typeInfo(type);
   if (!rootInfo.simple) return { line: 1 };
   const root: Message = {}; // absent repeated fields stay absent (readers use `?? []`)
-  const open: Frame[] = []; // the messages around the current one
-  let current = new Frame(rootInfo.fields, root);
+  const stack = new FrameStack();
+  let current = stack.push(rootInfo.fields, root);
   for (;;) {
     s.skipSpace();
-    if (s.atEnd) return open.length === 0 ? { message: root } : { line: s.line };
+    if (s.atEnd) {
+      if (stack.depth > 1) return { line: s.line };
+      stack.pop();
+      return { message: root };
+    }
     if (s.skip(125 /* } */)) {
-      if (open.length === 0) return { line: s.line };
-      current = open.pop()!;
+      const outer = stack.depth > 1 ? stack.pop() : undefined;
+      if (!outer) return { line: s.line };
+      current = outer;
       continue;
     }
     const field = s.readName(current.fields, current.last);
@@ -178,15 +64,16 @@ function parseSimple(type: protobuf.Type, source: string | Uint8Array): { messag
     if (colon) s.skipSpace();
     if (field.kind === Kind.Message) {
       const info = typeInfo(field.type!);
-      if (!info.simple || open.length >= MAX_TEXT_PROTO_DEPTH || !s.skip(123 /* { */)) return { line: s.line };
+      if (!info.simple || stack.depth > MAX_TEXT_PROTO_DEPTH || !s.skip(123 /* { */)) return { line: s.line };
       const child: Message = {};
       if (!current.store(field, child)) return { line: s.line };
-      open.push(current);
-      current = new Frame(info.fields, child);
+      current = stack.push(info.fields, child);
     } else if (!colon) {
       return { line: s.line };
     } else if (field.kind === Kind.Float || field.kind === Kind.Int) {
-      if (!readNumber(s, field) || !current.storeNumber(field, s)) return { line: s.line };
+      // Into s.number (read in place: a call returning it would box it).
+      const taken = field.kind === Kind.Float ? s.readFloat() : s.readInt(field.min, field.max);
+      if (!taken || !current.storeNumber(field, s)) return { line: s.line };
     } else {
       const value = readOther(s, field);
       if (value === undefined || !current.store(field, value)) return { line: s.line };

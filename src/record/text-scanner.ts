@@ -40,7 +40,6 @@ const byteAt = (b: Buffer, i: number): number => (i < b.length ? b[i] : END);
  */
 const endsValue = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === HASH || c === CLOSE || c === END;
 
-
 export class TextScanner {
   pos = 0;
   /** 1-based line of `pos`. */
@@ -48,8 +47,11 @@ export class TextScanner {
   /**
    * The value readFloat or readInt read. A field, not a return value: a double returned
    * from a call is boxed on the heap, one allocation per number (24,000 in a record).
+   * Starts as a double (NaN), not 0: a field first given a small integer is compiled for
+   * small integers, and the first float would send every user of the class back to the
+   * interpreter.
    */
-  number = 0;
+  number = NaN;
 
   constructor(private readonly bytes: Buffer) {
     // A UTF-8 byte order mark (Notepad writes one) is not part of the text.
@@ -87,14 +89,15 @@ export class TextScanner {
    * repeated fields come in runs, so it is usually the previous line's field.
    */
   readName<F extends { nameBytes: Uint8Array }>(fields: readonly F[], likely?: F): F | undefined {
+    const b = this.bytes;
     const start = this.pos;
     if (likely && this.startsWithName(start, likely.nameBytes)) {
       this.pos = start + likely.nameBytes.length;
       return likely;
     }
-    if (!isIdentStart(byteAt(this.bytes, start))) return undefined;
+    if (!isIdentStart(byteAt(b, start))) return undefined;
     let end = start + 1;
-    while (isIdentChar(byteAt(this.bytes, end))) end++;
+    while (isIdentChar(byteAt(b, end))) end++;
     for (const field of fields) {
       if (field.nameBytes.length === end - start && this.startsWithName(start, field.nameBytes)) {
         this.pos = end;
@@ -109,7 +112,7 @@ export class TextScanner {
     const b = this.bytes;
     if (start + name.length > b.length) return false;
     for (let k = 0; k < name.length; k++) if (b[start + k] !== name[k]) return false;
-    return !isIdentChar(byteAt(this.bytes, start + name.length));
+    return !isIdentChar(byteAt(b, start + name.length));
   }
 
   /**
@@ -117,39 +120,41 @@ export class TextScanner {
    * other bytes (UTF-8, control characters) and single quotes are protobufjs's to decode.
    */
   readString(): string | undefined {
-    if (byteAt(this.bytes, this.pos) !== QUOTE) return undefined;
+    const b = this.bytes;
+    if (byteAt(b, this.pos) !== QUOTE) return undefined;
     const start = this.pos + 1;
     let i = start;
     for (;;) {
-      const c = byteAt(this.bytes, i);
+      const c = byteAt(b, i);
       if (c === QUOTE) break;
       if (!(c >= 32 && c <= 126) || c === BACKSLASH) return undefined; // also at the end
       i++;
     }
     this.pos = i + 1;
-    return this.bytes.toString('latin1', start, i);
+    return b.toString('latin1', start, i);
   }
 
   /** `true` or `false`, or undefined (protobufjs's `t`, `True`, `1` ... are left to it). */
   readBool(): boolean | undefined {
-    for (const [word, value] of BOOL_WORDS) if (this.readWord(word)) return value;
-    return undefined;
+    return this.readWord('true') ? true : this.readWord('false') ? false : undefined;
   }
 
+  /** Skips `word` when it is at `pos` as a whole token; whether it was. */
   private readWord(word: string): boolean {
+    const b = this.bytes;
     const end = this.pos + word.length;
-    for (let k = 0; k < word.length; k++) if (byteAt(this.bytes, this.pos + k) !== word.charCodeAt(k)) return false;
-    if (!endsValue(byteAt(this.bytes, end))) return false;
+    for (let k = 0; k < word.length; k++) if (byteAt(b, this.pos + k) !== word.charCodeAt(k)) return false;
+    if (!endsValue(byteAt(b, end))) return false;
     this.pos = end;
     return true;
   }
 
   /**
    * Reads a float into `number` as protobufjs reads it (sign × Number(token)); false when
-   * the fast path does not take the token. Taken: `-`?,
-   * then `0` or [1-9][0-9]*, or a fraction `.`[0-9]* after them, or `.`[0-9]+ alone; then
-   * an exponent [eE][+-]?[0-9]+. Left to protobufjs: a leading zero before digits (octal
-   * to it), hex, a space after `-`, the `f` suffix, inf and nan.
+   * the fast path does not take the token. Taken: `-`?, then `0` or [1-9][0-9]*, or a
+   * fraction `.`[0-9]* after them, or `.`[0-9]+ alone; then an exponent [eE][+-]?[0-9]+.
+   * Left to protobufjs: a leading zero before digits (octal to it), hex, a space after
+   * `-`, the `f` suffix, inf and nan.
    */
   readFloat(): boolean {
     const b = this.bytes;
@@ -196,29 +201,30 @@ export class TextScanner {
     }
     if (!endsValue(c)) return false;
     this.pos = i;
-    const value = digits <= Number.MAX_SAFE_INTEGER && hasExactPower(exp10) ? exactDecimal(digits, exp10) : Number(this.bytes.toString('latin1', start, i));
+    const value = digits <= Number.MAX_SAFE_INTEGER && hasExactPower(exp10) ? exactDecimal(digits, exp10) : Number(b.toString('latin1', start, i));
     this.number = negative ? -value : value;
     return true;
   }
 
   /**
    * Reads a decimal integer in [min, max] into `number` as protobufjs reads it; false when
-   * the fast path does not take the token. Taken: `-`? then `0`
-   * or [1-9][0-9]*. `-0` reads 0, as protobufjs's BigInt conversion gives. Left to
-   * protobufjs: octal and hex, values out of range, `-` on an unsigned field (its errors).
+   * the fast path does not take the token. Taken: `-`? then `0` or [1-9][0-9]*; `-0`
+   * reads 0, as protobufjs's BigInt conversion gives. Left to protobufjs: octal and hex,
+   * values out of range, `-` on an unsigned field (its errors).
    */
   readInt(min: number, max: number): boolean {
+    const b = this.bytes;
     let i = this.pos;
-    const negative = byteAt(this.bytes, i) === MINUS;
+    const negative = byteAt(b, i) === MINUS;
     if (negative) {
       if (min >= 0) return false;
       i++;
     }
     const start = i;
     let value = 0;
-    if (byteAt(this.bytes, i) === ZERO) i++;
-    else while (isDigit(byteAt(this.bytes, i)) && i - start < 11) value = value * 10 + (byteAt(this.bytes, i++) - ZERO);
-    if (i === start || !endsValue(byteAt(this.bytes, i))) return false; // also octal (0 then a digit) and 12+ digits
+    if (byteAt(b, i) === ZERO) i++;
+    else while (isDigit(byteAt(b, i)) && i - start < 11) value = value * 10 + (byteAt(b, i++) - ZERO);
+    if (i === start || !endsValue(byteAt(b, i))) return false; // also octal (0 then a digit) and 12+ digits
     const signed = negative ? 0 - value : value; // 0 - 0 is +0
     if (signed < min || signed > max) return false;
     this.pos = i;
@@ -226,5 +232,3 @@ export class TextScanner {
     return true;
   }
 }
-
-const BOOL_WORDS: readonly (readonly [string, boolean])[] = [['true', true], ['false', false]];
