@@ -66,40 +66,54 @@ async function benchSave(dir: string, pb: string, record: string): Promise<void>
   console.log(`  saveModel / (protobufjs GraphDef.decode + encode, bare): ${ratioLine(save, bare)}`);
 }
 
-/** saveModel's steps (src/api/save-model.ts) one by one, process CPU ms (medians), to show where its time goes. */
+/**
+ * saveModel's steps (src/api/save-model.ts) one by one, process CPU ms (medians), to show
+ * where its time goes; wall ms beside them, since process CPU also counts V8's background
+ * threads (concurrent marking, compiling) busy during a short step.
+ */
 async function phases(dir: string, pb: string, record: string): Promise<void> {
   const names = ['loadGraph (read + decode .pb)', 'readRecord (record parse)', 'prepare + findLayers + select', 'planLayer (weights, bias, deq)', 'emitAscend + quant.json map', 'validate', 'saveGraph (encode + atomic write)', 'write _quant.json'];
   const ms: number[][] = names.map(() => []);
+  const wallMs: number[][] = names.map(() => []);
   for (let run = 0; run < SAVE_RUNS; run++) {
-    const t = [cpuMs()];
+    const t: number[] = [];
+    const w: number[] = [];
+    const mark = () => {
+      t.push(cpuMs());
+      w.push(performance.now());
+    };
+    mark();
     const g = await loadGraph(pb);
-    t.push(cpuMs());
+    mark();
     const records = await readRecord(record);
-    t.push(cpuMs());
+    mark();
     const tracker = new OutputTracker(g, checkOutputs('save_model', g, [OUTPUT], pb));
     const prepared = prepareGraph(g, { doFusion: true, skipFusionLayers: skipFusionLayers(records) });
     const selection = selectLayers('save_model', findLayers(g), records, record);
-    t.push(cpuMs());
+    mark();
     const plans = selection.layers.map((c) => planLayer(g, c, records));
-    t.push(cpuMs());
+    mark();
     const map = new QuantJsonBuilder(g, prepared.origins);
     map.markPlans(g, plans);
     const report = emitAscend(g, plans, tracker.afterPrepare(g, prepared.renamedOutputs));
     map.markEmitted(g, report);
     tracker.restore(g);
-    t.push(cpuMs());
+    mark();
     g.validate();
-    t.push(cpuMs());
+    mark();
     await saveGraph(g, path.join(dir, 'phases_quantized.pb'));
-    t.push(cpuMs());
+    mark();
     const json = map.build(g, { sourceModel: 'm.pb', recordFile: 'r.txt', quantizedModel: 'q.pb', outputs: [OUTPUT] });
     await writeFileAtomic(path.join(dir, 'phases_quant.json'), JSON.stringify(json, null, 2) + '\n');
-    t.push(cpuMs());
-    names.forEach((_, i) => ms[i].push(t[i + 1] - t[i]));
+    mark();
+    names.forEach((_, i) => {
+      ms[i].push(t[i + 1] - t[i]);
+      wallMs[i].push(w[i + 1] - w[i]);
+    });
   }
   const total = names.reduce((a, _, i) => a + median(ms[i]), 0);
   console.log('  where its process CPU time goes (medians):');
-  names.forEach((n, i) => console.log(`    ${n.padEnd(36)} ${median(ms[i]).toFixed(1).padStart(7)} ms  ${((median(ms[i]) / total) * 100).toFixed(0).padStart(3)}%`));
+  names.forEach((n, i) => console.log(`    ${n.padEnd(36)} ${median(ms[i]).toFixed(1).padStart(7)} ms  ${((median(ms[i]) / total) * 100).toFixed(0).padStart(3)}%   (wall ${median(wallMs[i]).toFixed(1)} ms)`));
   benchWeights(await weightInputs(pb, record));
 }
 

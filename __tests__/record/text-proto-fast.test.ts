@@ -49,6 +49,18 @@ test('a simply written .cfg parses to protobufjs\'s message', () => {
 
 test.each([
   ['a comment', 'record {\n  key: "a" # the layer\n}'],
+  ['two fields on a line', 'record { key: "a" }'],
+  ['`name: {` and no spaces', 'record:{key:"a"value{scale_d:1e-5}}'],
+  ['CRLF, tabs, \\v and \\f', 'record {\r\n\tkey: "a"\r\n\vvalue\f{ scale_w: .5 scale_w: 5. }\r\n}'],
+  ['no final line break', 'record {\n  key: "a"\n}'],
+  ['-0 for an int (protobufjs reads 0) and a float (-0)', 'record {\n  value { offset_d: -0 scale_d: -0 }\n}'],
+])('%s is taken, read as protobufjs reads it', (_what, text) => {
+  const fast = parseSimpleTextProto(scaleOffsetRecordType(), text);
+  expect(fast).toBeDefined();
+  expect(fast).toEqual(own(textformat.fromText(scaleOffsetRecordType(), text)));
+});
+
+test.each([
   ['an escape', 'record {\n  key: "a\\"b"\n}'],
   ['a list', 'record {\n  value {\n    scale_w: [1, 2]\n  }\n}'],
   ['an unknown field', 'record {\n  kee: "a"\n}'],
@@ -58,7 +70,13 @@ test.each([
   ['inf', 'record {\n  value {\n    scale_d: inf\n  }\n}'],
   ['an unclosed message', 'record {\n  key: "a"\n'],
   ['a stray brace', '}\n'],
-  ['two fields on a line', 'record { key: "a" }'],
+  ['an octal int (8 to protobufjs)', 'record {\n  value {\n    offset_d: 010\n  }\n}'],
+  ['a float with a leading zero (refused by protobufjs)', 'record {\n  value {\n    scale_d: 01.5\n  }\n}'],
+  ['a float suffix', 'record {\n  value {\n    scale_d: 1.5f\n  }\n}'],
+  ['a space after the minus sign', 'record {\n  value {\n    scale_d: - 1\n  }\n}'],
+  ['a name of Object.prototype', 'constructor: 1\n'],
+  ['a non-ASCII string', 'record {\n  key: "é"\n}'],
+  ['no-break space before a field', 'record {\n\u00a0 key: "a"\n}'],
 ])('%s is left to protobufjs', (_what, text) => {
   expect(parseSimpleTextProto(scaleOffsetRecordType(), text)).toBeUndefined();
 });

@@ -5,15 +5,17 @@ import { formatRecord } from './format';
 import { parseRecord } from './parse';
 import { KeyedLayerRecord, LayerRecord, ReadRecordOptions, RecordMap } from './types';
 import { checkLayerRecord } from './validate';
-import { readTextInput } from '../io/read';
+import { readBinaryInput } from '../io/read';
 
 export async function readRecord(file: string, options: ReadRecordOptions = {}): Promise<RecordMap> {
-  const text = await readTextInput(file, {
+  // The bytes, not the text: the fast path reads them directly, and a 1 MB string is a
+  // large allocation of its own (decoded only when protobufjs has to parse the file).
+  const bytes = await readBinaryInput(file, {
     what: 'record_file',
     missingHint: 'run quantizeModel and the calibration batches first, or check the path',
     errorClass: RecordError,
   });
-  return parseRecord(text, file, options);
+  return parseRecord(bytes, file, options);
 }
 
 /** Writes the records atomically; a record the reader would reject is refused first. */

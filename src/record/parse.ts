@@ -1,22 +1,36 @@
 /**
- * Reading the record text: protobufjs's text-format parser against our schema, then
- * the SPEC §5 checks. Parsed floats are rounded to float32, since the fields are float
- * and a value read back must equal the one written.
+ * Reading the record: protobuf text format against our schema (text-proto.ts: a fast
+ * path over the bytes, protobufjs's parser for the rest), then the SPEC §5 checks.
+ * Parsed floats are rounded to float32, since the fields are float and a value read back
+ * must equal the one written.
  */
 import { RecordError } from '../errors';
 import { RawLayerRecord, RawRecordEntry, scaleOffsetRecordType } from './schema';
-import { fieldLines, parseTextProto } from './text-proto';
+import { decodeText, fieldLines, parseTextProto } from './text-proto';
 import { LayerRecord, ReadRecordOptions, RecordMap } from './types';
 import { checkLayerRecord } from './validate';
 
 const EMPTY_MESSAGE = 'record_file is empty, no layers to be quantized';
 
-/** Converts a parsed value, keeping which optional fields were present. */
+/**
+ * A float field's list, its values rounded to float32 in place. A loop, not
+ * map(Math.fround), whose callback would box every value on the heap.
+ */
+function roundToFloat32(values: number[] = []): number[] {
+  for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i]);
+  return values;
+}
+
+/**
+ * Converts a parsed value, keeping which optional fields were present. The record takes
+ * the value's lists rather than copies (a parsed message is fresh and used once; copying
+ * 48,000 values of a large record is a megabyte more to allocate).
+ */
 export function toLayerRecord(raw: RawLayerRecord = {}): LayerRecord {
   const r: LayerRecord = {
-    scaleW: (raw.scale_w ?? []).map(Math.fround),
-    offsetW: [...(raw.offset_w ?? [])],
-    shiftBit: [...(raw.shift_bit ?? [])],
+    scaleW: roundToFloat32(raw.scale_w),
+    offsetW: raw.offset_w ?? [],
+    shiftBit: raw.shift_bit ?? [],
   };
   const has = (k: keyof RawLayerRecord) => Object.prototype.hasOwnProperty.call(raw, k) && raw[k] !== undefined;
   if (has('scale_d')) r.scaleD = Math.fround(raw.scale_d!);
@@ -25,7 +39,7 @@ export function toLayerRecord(raw: RawLayerRecord = {}): LayerRecord {
   if (has('dst_type')) r.dstType = raw.dst_type;
   if (has('act_type')) r.actType = raw.act_type;
   if (has('wts_type')) r.wtsType = raw.wts_type;
-  if (raw.tensor_balance_factor && raw.tensor_balance_factor.length > 0) r.tensorBalanceFactor = raw.tensor_balance_factor.map(Math.fround);
+  if (raw.tensor_balance_factor && raw.tensor_balance_factor.length > 0) r.tensorBalanceFactor = roundToFloat32(raw.tensor_balance_factor);
   return r;
 }
 
@@ -48,13 +62,13 @@ function keyAround(text: string, line: number | undefined): string | undefined {
   }
 }
 
-function parseEntries(text: string, file?: string): RawRecordEntry[] {
-  const parsed = parseTextProto(scaleOffsetRecordType(), text);
+function parseEntries(source: string | Uint8Array, file?: string): RawRecordEntry[] {
+  const parsed = parseTextProto(scaleOffsetRecordType(), source);
   if (!parsed.ok) {
     throw new RecordError('RECORD_PARSE_FAILED', `cannot parse record_file: ${parsed.error.message}`, {
       file,
       line: parsed.error.line,
-      layer: keyAround(text, parsed.error.line),
+      layer: keyAround(decodeText(source), parsed.error.line),
       hint: 'the record must be a protobuf text ScaleOffsetRecord as written by the calibration; regenerate it',
     });
   }
@@ -68,11 +82,11 @@ function parseEntries(text: string, file?: string): RawRecordEntry[] {
   return entries;
 }
 
-/** Parses record text; `file` only labels errors. */
-export function parseRecord(text: string, file?: string, options: ReadRecordOptions = {}): RecordMap {
-  const entries = parseEntries(text, file);
+/** Parses a record file's bytes (UTF-8) or its text; `file` only labels errors. */
+export function parseRecord(source: string | Uint8Array, file?: string, options: ReadRecordOptions = {}): RecordMap {
+  const entries = parseEntries(source, file);
   let lines: Map<string, number> | undefined; // computed only when an error needs a line
-  const lineOf = (path: string) => (lines ??= fieldLines(text)).get(path);
+  const lineOf = (path: string) => (lines ??= fieldLines(decodeText(source))).get(path);
   const layers = new Map(Array.from(options.layers ?? [], (l) => [l.name, l]));
   const records = new RecordMap();
   records.file = file;

@@ -8,14 +8,9 @@
  */
 import * as protobuf from 'protobufjs/light';
 import * as textformat from 'protobufjs/ext/textformat';
-import { firstNonSimpleLine, parseSimpleTextProto } from './text-proto-fast';
+import { asBuffer, firstNonSimpleLine, MAX_TEXT_PROTO_DEPTH, parseSimpleTextProto } from './text-proto-fast';
 
-/**
- * Deepest nesting a record or .cfg may have. Their schemas nest at most 4 levels; the
- * parser and the line lookup recurse per level, so a file nested 40,000 deep would
- * overflow the stack or take quadratic time. One linear scan refuses it first.
- */
-export const MAX_TEXT_PROTO_DEPTH = 32;
+export { MAX_TEXT_PROTO_DEPTH };
 
 interface Token {
   kind: 'word' | 'string' | 'punct';
@@ -243,16 +238,26 @@ function tooDeep(text: string): { line: number; offset: number } | undefined {
   return undefined;
 }
 
-/** Parses text format with protobufjs; a failure comes back with its line when one exists. */
+/** The text of a file's bytes (UTF-8); a string as it is. */
+export function decodeText(source: string | Uint8Array): string {
+  return typeof source === 'string' ? source : asBuffer(source).toString('utf8');
+}
+
+/**
+ * Parses text format (a file's bytes or its text) with protobufjs; a failure comes back
+ * with its line when one exists. A leading byte order mark is skipped, by both parsers.
+ */
 export function parseTextProto(
   type: protobuf.Type,
-  text: string,
+  source: string | Uint8Array,
 ): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure } {
-  // The fast path first: it keeps its own stack and takes only the schema's fields, so
-  // nesting cannot go deeper than the schema; the depth scan (8 ms on a 74-layer record)
-  // guards protobufjs's recursive parser only.
-  const simple = parseSimpleTextProto(type, text);
+  // The fast path first, on the bytes: it keeps its own stack and stops at the depth
+  // limit, so the depth scan (8 ms on a 74-layer record) guards protobufjs's recursive
+  // parser only, and the text is decoded only for protobufjs.
+  const simple = parseSimpleTextProto(type, source);
   if (simple) return { ok: true, message: simple };
+  let text = decodeText(source);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // the BOM: line numbers stay the same
   const deep = tooDeep(text);
   if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line } };
   try {
