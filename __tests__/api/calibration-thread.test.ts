@@ -114,11 +114,11 @@ describe.each(['cpu', 'wasm'] as BackendName[])('statistics thread on %s', (back
     // The first run keeps both layers here (as when the thread looks busy); from the
     // second, they go to the thread with the first batch's histogram and tails.
     const real = placement.statisticsThreadFor;
-    const place = jest.spyOn(placement, 'statisticsThreadFor').mockImplementation((values, firstBatch) => (firstBatch ? undefined : real(values, true)));
+    const place = jest.spyOn(placement, 'statisticsThreadFor').mockImplementation((values, position) => (position === 'first' ? undefined : real(values, 'first')));
     try {
       const moved = await calibrate(tinyNet, large, { thread: true, backend, tag: 'moved' });
       const inline = await calibrate(tinyNet, large, { thread: false, backend, tag: 'moved-inline' });
-      expect(place).toHaveBeenCalledWith(expect.any(Number), false);
+      expect(place).toHaveBeenCalledWith(expect.any(Number), 'later');
       expect(moved.onThread).toEqual({ [ACTIVATIONS[0]]: true, [ACTIVATIONS[1]]: true });
       expect(moved.record).toBe(inline.record);
     } finally {

@@ -99,7 +99,7 @@ export class LayerStatistics {
   private moveToThread(values: number): void {
     const local = this.local!;
     const seen = local.batchesSeen;
-    const thread = statisticsThreadFor(values, seen === 0);
+    const thread = statisticsThreadFor(values, seen === 0 ? 'first' : seen === this.batchNum - 1 ? 'last' : 'later');
     if (!thread) return;
     this.bytes = local.memoryBytes();
     this.thread = thread;

@@ -12,25 +12,36 @@
  * Placement changes no result: every layer's batches run through the same accumulator
  * code in the same order wherever it lives.
  */
+import { log } from '../../log';
 import { pool } from './pool';
 import type { StatisticsThread } from './pool';
 
+/** Which of its batches a layer is at when its place is chosen (the last may also be the first). */
+export type BatchPosition = 'first' | 'later' | 'last';
+
 /**
- * Where a layer's statistics should live. At a layer's first batch (of `values` values):
- * the thread with the least backlog, unless even that one still has more than this batch
- * queued; then the main thread bins the layer itself, since the thread would finish it
- * later than the main thread can, and binning it here lets the thread catch up while the
- * model goes on. On a model whose activations outrun one thread (BlazeFace: 8.9 M values
- * per 22 ms run, ~5 ns each on the thread) this keeps both cores busy until the run ends,
- * instead of the main thread waiting for the thread after it.
- * At a later batch of a layer the main thread holds (`firstBatch` false): a thread whose
- * `room` (planMoves) fits the batch. Undefined: bin on the main thread.
+ * Where a layer's statistics should live, chosen before a batch of `values` values.
+ * - At its first batch: the thread with the least backlog, unless even that one still has
+ *   more than this batch queued; then the main thread bins the layer itself, since the
+ *   thread would finish it later than the main thread can, and binning it here lets the
+ *   thread catch up while the model goes on. On a model whose activations outrun one
+ *   thread (BlazeFace: 8.9 M values per 22 ms run, ~5 ns each on the thread) this keeps
+ *   both cores busy until the run ends, instead of the main thread waiting after it.
+ * - At its last batch (batch_num of them; with batch_num = 1 also its first): the least
+ *   busy thread, whatever its backlog. After the last batch every layer still has its
+ *   scale/offset search to run (most of a short calibration's time), and a thread starts a
+ *   layer's search as soon as its batch is binned, handing some back to the main thread,
+ *   which is idle once the model has run; searches left on the main thread would run one
+ *   after another after the run.
+ * - At a later batch of a layer the main thread holds: a thread whose `room` (planMoves)
+ *   fits the batch.
+ * Undefined: bin on the main thread.
  */
-export function statisticsThreadFor(values: number, firstBatch: boolean): StatisticsThread | undefined {
+export function statisticsThreadFor(values: number, position: BatchPosition): StatisticsThread | undefined {
   const usable = pool().filter((t) => t.available());
-  if (firstBatch) {
+  if (position !== 'later') {
     const idlest = usable.reduce<StatisticsThread | undefined>((best, t) => (best === undefined || t.backlog() < best.backlog() ? t : best), undefined);
-    return idlest !== undefined && idlest.backlog() <= values ? idlest : undefined;
+    return idlest !== undefined && (position === 'last' || idlest.backlog() <= values) ? idlest : undefined;
   }
   const roomiest = usable.reduce<StatisticsThread | undefined>((best, t) => (best === undefined || t.room > best.room ? t : best), undefined);
   if (roomiest === undefined || roomiest.room < values) return undefined;
@@ -78,6 +89,10 @@ export function planMoves(): void {
     // Idle within this run only: before it, the user may have paused for any time.
     const idleMs = t.backlog() === 0 ? Math.max(0, now - Math.max(clock.finishedAt, runStart!.at)) : 0;
     t.room = mainNs > 0 ? (FILL * idleMs * 1e6) / (mainNs + threadNs) : 0;
+    log.debug(
+      `calibration: statistics thread ${i}: ${values} values at ${threadNs.toFixed(2)} ns, idle ${idleMs.toFixed(1)} ms at the end; ` +
+        `main thread ${mainValues} values at ${mainNs.toFixed(2)} ns; room for ${Math.round(t.room)} values`,
+    );
   });
   runStart = undefined;
 }
