@@ -67,6 +67,24 @@ test('writeFilesAtomic checks every target before writing any', async () => {
   expect(fs.readFileSync(a, 'utf8') + fs.readFileSync(path.join(dir, 'c.txt'), 'utf8')).toBe('ac');
 });
 
+test('writeFilesAtomic renames nothing and leaves no temp when one temp cannot be written (the temps are written at once)', async () => {
+  const a = path.join(dir, 'a.txt');
+  const b = path.join(dir, 'b.txt');
+  fs.writeFileSync(a, 'old');
+  // The second temp fails after the first was opened (a full disk, say); root ignores permissions, so the failure is injected.
+  const open = fs.promises.open;
+  const spy = jest.spyOn(fs.promises, 'open').mockImplementation((file, ...rest) =>
+    String(file).includes('.b.txt.') ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })) : open(file, ...rest),
+  );
+  try {
+    await expect(writeFilesAtomic([{ target: a, data: 'new' }, { target: b, data: 'b' }])).rejects.toMatchObject({ code: 'FILE_WRITE_FAILED' });
+  } finally {
+    spy.mockRestore();
+  }
+  expect(fs.readFileSync(a, 'utf8')).toBe('old');
+  expect(fs.readdirSync(dir)).toEqual(['a.txt']);
+});
+
 test('saveGraph to model.json whose shard path is a FIFO writes nothing', async () => {
   const graph = await loadGraph(MNIST);
   execFileSync('mkfifo', [path.join(dir, 'group1-shard1of1.bin')]);

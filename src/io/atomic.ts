@@ -150,7 +150,8 @@ export interface AtomicFile {
 /**
  * Writes several files as one step as far as a file system allows: every target is
  * checked first (nothing is written if one is refused), every temp is written and
- * flushed, then the temps are renamed in the order given. A kill before the first
+ * flushed (all at once), then the temps are renamed in the order given; if any temp
+ * fails, none is renamed and all are removed. A kill before the first
  * rename leaves all old files; between renames, the files renamed so far are new and
  * the rest old; order the list so that state is the one readers can detect.
  */
@@ -159,7 +160,11 @@ export async function writeFilesAtomic(files: readonly AtomicFile[], options: At
   for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.target))))) await removeStaleTemps(dir);
   const temps: string[] = [];
   try {
-    for (const f of files) temps.push(await writeTemp(f.target, f.data));
+    // All temps at once: their flushes overlap (one fsync waits ~7 ms on a virtual disk).
+    const written = await Promise.allSettled(files.map((f) => writeTemp(f.target, f.data)));
+    for (const w of written) temps.push(w.status === 'fulfilled' ? w.value : '');
+    const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed) throw failed.reason;
     for (let i = 0; i < files.length; i++) {
       await fs.rename(temps[i], files[i].target).catch((e) => {
         throw writeError(files[i].target, e);
