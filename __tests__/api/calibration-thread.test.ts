@@ -11,6 +11,7 @@ import { attrShape, CalibrationError, createQuantConfig, Graph, loadGraph, quant
 import type { BackendName, Feeds } from '../../src';
 import { LayerStatistics, MIN_THREAD_VALUES } from '../../src/runtime/statistics/accumulator';
 import * as placement from '../../src/runtime/statistics/placement';
+import { pool } from '../../src/runtime/statistics/pool';
 import { readRecord } from '../../src/record';
 import { rng, uniform } from '../helpers/graph-builders';
 import { humanModel } from '../helpers/models';
@@ -124,6 +125,38 @@ describe.each(['cpu', 'wasm'] as BackendName[])('statistics thread on %s', (back
     } finally {
       place.mockRestore();
     }
+  });
+
+  it('an overloaded thread hands layers back with their statistics, and the record stays the same', async () => {
+    // After the first run every thread has a surplus: both layers come back to the main
+    // thread for the second batch, and go to a thread again for the last (its search).
+    const plan = jest.spyOn(placement, 'planMoves').mockImplementation(() => {
+      for (const t of pool()) [t.room, t.surplus] = [0, Infinity];
+    });
+    const graph = tinyNet();
+    const config = path.join(dir, 'back.json');
+    const record = path.join(dir, 'back.txt');
+    await createQuantConfig(config, graph, { batchNum: large.length });
+    const q = await quantizeModel(graph, config, record, { calibOutputs: ['bn'] });
+    const session = await Session.create(graph, { backend, statisticsThread: true });
+    const placed = () => [...q.inserted.activation.values()].map((n) => (session.nodeState(n)?.get('calibration') as { accumulator: LayerStatistics }).accumulator.onThread);
+    const seen: boolean[][] = [];
+    try {
+      for (const f of large) {
+        await session.run(q.calibOutputs, f);
+        seen.push(placed());
+      }
+    } finally {
+      session.dispose();
+      plan.mockRestore();
+    }
+    expect(seen).toEqual([
+      [false, false], // moved back after the first run
+      [false, false], // binned here
+      [true, true], // the last batch: on a thread, then its search
+    ]);
+    const inline = await calibrate(tinyNet, large, { thread: false, backend, tag: 'back-inline' });
+    expect(fs.readFileSync(record, 'utf8')).toBe(inline.record);
   });
 
   it('keeps small layers on the main thread', async () => {

@@ -18,7 +18,7 @@ import type { Session } from '../session';
 import { ActivationState, STATE_KEY, WeightState } from './calibration-state';
 import { balancedLayerRecord } from './calibration-balance';
 import { LayerStatistics } from '../statistics/accumulator';
-import { planMoves } from '../statistics/placement';
+import { planMoves, takeBack } from '../statistics/placement';
 
 const ACTIVATION_OPS = new Set(['QuantIfmr', 'QuantHfmg']);
 
@@ -161,9 +161,11 @@ function layerStatistics(session: Session): LayerStatistics[] {
  */
 async function settleStatistics(session: Session): Promise<void> {
   if (session.statisticsThread) planMoves();
-  const outcomes = await Promise.allSettled(layerStatistics(session).map((s) => s.settle()));
+  const layers = layerStatistics(session);
+  const outcomes = await Promise.allSettled(layers.map((s) => s.settle()));
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;
+  if (session.statisticsThread) await takeBack(layers);
 }
 
 /** afterRun hook of QuantIfmr / QuantHfmg: every record file whose calibration is complete. */

@@ -40,6 +40,8 @@ export class LayerStatistics {
   /** A buffer the thread handed back, reused for the next batch of the same size. */
   private spare?: Float32Array;
   private bytes = 0;
+  /** Values in the latest batch (placement.ts weighs moves by it). */
+  batchValues = 0;
 
   /** `threaded`: whether large batches may go to the statistics thread (the Session's option). */
   constructor(
@@ -62,9 +64,10 @@ export class LayerStatistics {
   /**
    * Adds a batch; on the thread, the values are copied first, so `data` may be a view that
    * changes after. A layer on the main thread moves to a statistics thread, with what it
-   * has seen so far, at the first batch that thread has room for (pool.ts).
+   * has seen so far, at the first batch that thread has room for (placement.ts).
    */
   add(data: Float32Array): void {
+    this.batchValues = data.length;
     const large = this.threaded && data.length >= MIN_THREAD_VALUES;
     if (this.local && large) this.moveToThread(data.length);
     if (this.local && !large) {
@@ -91,10 +94,10 @@ export class LayerStatistics {
   }
 
   /**
-   * Hands the local accumulator to a thread that has room for a batch of `values`. Layers
-   * only ever move this way: the first run places layers while the thread also pays its
-   * one-off costs (fresh histograms' pages: ~15 µs per 4 KiB on some VMs), so it looks busier
-   * than it is, and later batches give it the layers it then has room for.
+   * Hands the local accumulator to a thread that has room for a batch of `values`
+   * (placement.ts). The first run places layers while the thread also pays its one-off
+   * costs (fresh histograms' pages: ~15 µs per 4 KiB on some VMs), so it looks busier than
+   * it is; later batches even the load out, in both directions (moveToMain).
    */
   private moveToThread(values: number): void {
     const local = this.local!;
@@ -106,6 +109,28 @@ export class LayerStatistics {
     this.remote = thread.create(this.spec, this.batchNum, (reply) => this.onReply(reply), seen > 0 ? local.state() : undefined);
     this.accepted = seen;
     this.local = undefined;
+  }
+
+  /**
+   * Takes the statistics back from the thread, between batches (after settle()). Only
+   * while at least two batches remain: the last goes to a thread anyway. False when the
+   * layer stays where it is.
+   */
+  async moveToMain(): Promise<boolean> {
+    const thread = this.thread;
+    if (!thread || this.remote === undefined || this.outstanding > 0 || this.final || this.accepted >= this.batchNum - 1) return false;
+    const state = await thread.exportState(this.remote);
+    if (!state) return false;
+    this.local = buildAccumulator(this.spec, state);
+    this.thread = undefined;
+    this.remote = undefined;
+    this.spare = undefined;
+    return true;
+  }
+
+  /** The statistics thread holding this layer, if any (placement.ts). */
+  get holder(): StatisticsThread | undefined {
+    return this.thread;
   }
 
   private onReply(reply: AddReply): void {

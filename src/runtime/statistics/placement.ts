@@ -4,11 +4,13 @@
  * The main thread also runs the model, so a thread should take as much as it can bin
  * while the model runs, and no more: on a model whose activations outrun one thread the
  * main thread would otherwise wait for it after every run (BlazeFace: 8.9 M values per
- * 22 ms run, at ~5 ns per value on the thread). Two steps:
+ * 22 ms run, at ~5 ns per value on the thread). Three rules:
  * - at a layer's first batch, by the threads' backlog (statisticsThreadFor);
- * - after each run, by how long each thread sat idle while the main thread was still
- *   binning (planMoves): that thread takes over some of the main thread's layers, with
- *   their statistics so far, at their next batch. Layers never move back.
+ * - at its last batch, a thread anyway (the search that follows);
+ * - after each run, by the difference between each thread's work and the main thread's
+ *   (planMoves): a thread with less takes over some of the main thread's layers, with
+ *   their statistics so far, at their next batch; one with more hands some back after
+ *   the run (takeBack).
  * Placement changes no result: every layer's batches run through the same accumulator
  * code in the same order wherever it lives.
  */
@@ -64,35 +66,63 @@ export function markRunStart(): void {
   runStart = { at: epochMs(), mainMs: mainBinning.ms, mainValues: mainBinning.values, threads: pool().map((t) => t.clock()) };
 }
 
-/** Share of a thread's idle time planMoves fills: leaves slack for run-to-run noise. */
-const FILL = 0.8;
+/** Share of the imbalance planMoves corrects per run, and the imbalance it leaves alone (run-to-run noise). */
+const STEP = 0.5;
+const TOLERANCE = 0.1;
 
 /**
- * At the end of a run, before waiting for the threads: gives each thread that had gone
- * idle while the main thread was still binning layers the room to take some of them over
- * at their next batch. Moving v values takes v·(main ns per value) off the main thread
- * and adds v·(thread ns per value) to the thread, so the idle time t is filled by
- * v = t / (both costs), each measured over this run. A thread that is still busy gets
- * no room: layers never move back, as the first run's placement errs towards the main
- * thread (the thread pays its one-off costs there).
+ * At the end of a run, before waiting for the threads: evens out each thread's work in
+ * this run (busy time, plus what it still has queued) and the main thread's (the model,
+ * the copies and the layers it binned itself). Moving v values from the main thread to a
+ * thread takes v·(main ns per value) off one and adds v·(thread ns per value) to the
+ * other, so a difference d is evened out by v = d / (both costs), each measured over this
+ * run; half of that moves per run, and differences within 10% are left alone. A thread
+ * with less work gets `room` to take main-thread layers at their next batch; one with
+ * more gets a `surplus` of layers to hand back after the run (takeBack).
  */
 export function planMoves(): void {
   if (!runStart) return;
   const now = epochMs();
+  const mainMs = now - runStart.at;
   const mainValues = mainBinning.values - runStart.mainValues;
   const mainNs = mainValues > 0 ? ((mainBinning.ms - runStart.mainMs) * 1e6) / mainValues : 0;
   pool().forEach((t, i) => {
     const before = runStart!.threads[i];
     const clock = t.clock();
     const values = clock.values - (before?.values ?? 0);
-    const threadNs = values > 0 ? ((clock.busyMs - (before?.busyMs ?? 0)) * 1e6) / values : mainNs;
-    // Idle within this run only: before it, the user may have paused for any time.
-    const idleMs = t.backlog() === 0 ? Math.max(0, now - Math.max(clock.finishedAt, runStart!.at)) : 0;
-    t.room = mainNs > 0 ? (FILL * idleMs * 1e6) / (mainNs + threadNs) : 0;
+    const busyMs = clock.busyMs - (before?.busyMs ?? 0);
+    const threadNs = values > 0 ? (busyMs * 1e6) / values : mainNs;
+    const threadMs = busyMs + (t.backlog() * threadNs) / 1e6;
+    const perValueNs = (mainNs || threadNs) + threadNs;
+    const shift = perValueNs > 0 ? (STEP * (mainMs - threadMs) * 1e6) / perValueNs : 0; // > 0: towards the thread
+    const even = Math.abs(mainMs - threadMs) <= TOLERANCE * Math.max(mainMs, threadMs);
+    t.room = !even && shift > 0 && mainNs > 0 ? shift : 0;
+    t.surplus = !even && shift < 0 ? -shift : 0;
     log.debug(
-      `calibration: statistics thread ${i}: ${values} values at ${threadNs.toFixed(2)} ns, idle ${idleMs.toFixed(1)} ms at the end; ` +
-        `main thread ${mainValues} values at ${mainNs.toFixed(2)} ns; room for ${Math.round(t.room)} values`,
+      `calibration: statistics thread ${i}: ${values} values at ${threadNs.toFixed(2)} ns, ${threadMs.toFixed(1)} ms of work; ` +
+        `main thread ${mainMs.toFixed(1)} ms, binning ${mainValues} values at ${mainNs.toFixed(2)} ns; ` +
+        `room for ${Math.round(t.room)} values, surplus ${Math.round(t.surplus)}`,
     );
   });
   runStart = undefined;
+}
+
+/** What takeBack needs of a layer's statistics (accumulator.ts's LayerStatistics). */
+export interface MovableLayer {
+  readonly holder: StatisticsThread | undefined;
+  readonly batchValues: number;
+  moveToMain(): Promise<boolean>;
+}
+
+/**
+ * After a run's batches are settled: each thread with a surplus hands layers back to the
+ * main thread, the last ones of the run first (the queue a thread still has when the
+ * model ends is made of them), until the surplus is used up.
+ */
+export async function takeBack(layers: readonly MovableLayer[]): Promise<void> {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const thread = layers[i].holder;
+    if (!thread || thread.surplus < layers[i].batchValues) continue;
+    if (await layers[i].moveToMain()) thread.surplus -= layers[i].batchValues;
+  }
 }

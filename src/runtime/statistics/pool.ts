@@ -54,6 +54,9 @@ class StatisticsThread {
   private readonly timing = new Float64Array(new SharedArrayBuffer(3 * 8));
   /** Values of main-thread layers this thread may take over at their next batch (planMoves). */
   room = 0;
+  /** Values per batch of its layers this thread should hand back to the main thread after this run (planMoves). */
+  surplus = 0;
+  private readonly exports = new Map<number, (state: AccumulatorState | undefined) => void>();
   private ready?: Promise<void>;
   private becameReady?: () => void;
 
@@ -106,6 +109,19 @@ class StatisticsThread {
     this.send({ type: 'add', id, data }, [data.buffer as ArrayBuffer]);
   }
 
+  /**
+   * Takes accumulator `id` back from the thread (its batches must all be answered): its
+   * state, which the thread forgets, or undefined if the thread is gone.
+   */
+  exportState(id: number): Promise<AccumulatorState | undefined> {
+    if (!this.worker || this.failure !== undefined) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.exports.set(id, resolve);
+      if (this.inflight++ === 0) this.worker!.ref(); // the reply must keep the process alive, as a batch's does
+      this.send({ type: 'export', id });
+    });
+  }
+
   /** Forgets an accumulator (its session was disposed); the thread stops once nothing uses it. */
   drop(id: number): void {
     this.handlers.delete(id);
@@ -148,6 +164,7 @@ class StatisticsThread {
     Atomics.store(this.binned, 0, 0);
     this.timing.fill(0);
     this.room = 0;
+    this.surplus = 0;
     try {
       worker = new Worker(file, { execArgv, workerData: { binned: this.binned, timing: this.timing } });
     } catch (e) {
@@ -164,7 +181,11 @@ class StatisticsThread {
         resolve();
       };
     });
-    worker.on('message', (message: ThreadMessage) => ('ready' in message ? this.becameReady?.() : this.onReply(message)));
+    worker.on('message', (message: ThreadMessage) => {
+      if ('ready' in message) this.becameReady?.();
+      else if ('exported' in message) this.onExported(message.exported, message.state);
+      else this.onReply(message);
+    });
     worker.on('error', (e) => this.fail(e instanceof Error ? e.message : String(e)));
     worker.on('exit', (code) => this.fail(`it exited with code ${code}`));
     this.worker = worker;
@@ -176,6 +197,15 @@ class StatisticsThread {
     if (pending !== undefined) this.pending.set(reply.id, Math.max(0, pending - 1));
     if (--this.inflight === 0) this.worker?.unref();
     this.handlers.get(reply.id)?.(reply);
+  }
+
+  private onExported(id: number, state: AccumulatorState | undefined): void {
+    const resolve = this.exports.get(id);
+    this.exports.delete(id);
+    if (--this.inflight === 0) this.worker?.unref();
+    this.handlers.delete(id);
+    this.pending.delete(id);
+    resolve?.(state);
   }
 
   private failedReply(id: number, data: Float32Array): AddReply {
@@ -197,6 +227,8 @@ class StatisticsThread {
     if (this.failure !== undefined) return;
     this.failure = reason;
     this.becameReady?.();
+    for (const resolve of this.exports.values()) resolve(undefined);
+    this.exports.clear();
     log.warn(`calibration: the statistics thread stopped (${reason}); statistics now run on the main thread`);
     for (const [id, n] of this.pending) {
       for (let i = 0; i < n; i++) this.handlers.get(id)?.(this.failedReply(id, new Float32Array(0)));

@@ -40,6 +40,8 @@ export type StatisticsRequest =
   /** `shareEvery`: hand back every n-th finished IFMR search of this thread (0: none). */
   | { type: 'create'; id: number; spec: AccumulatorSpec; batchNum: number; shareEvery: number; state?: AccumulatorState }
   | { type: 'add'; id: number; data: Float32Array }
+  /** Hand the accumulator back (its state), and forget it here. */
+  | { type: 'export'; id: number }
   | { type: 'drop'; id: number };
 
 /** The reply to every 'add', in order per accumulator. */
@@ -58,8 +60,8 @@ export interface AddReply {
   bytes: number;
 }
 
-/** What the thread posts: a reply per batch, and once, after its warm-up, that it is ready. */
-export type ThreadMessage = AddReply | { ready: true };
+/** What the thread posts: a reply per batch, an exported accumulator, and once, after its warm-up, that it is ready. */
+export type ThreadMessage = AddReply | { ready: true } | { exported: number; state?: AccumulatorState };
 
 /** `layer`: the layer whose statistics failed, named when `e` is not an AmctError (a bug, not bad data). */
 export function serializeError(e: unknown, layer?: string): SerializedError {

@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import { HfmgAccumulator, IfmrAccumulator } from '../../calib';
-import { buildAccumulator, serializeError } from './protocol';
+import { buildAccumulator, serializeError, stateBuffers } from './protocol';
 import type { AccumulatorSpec, AddReply, StatisticsRequest } from './protocol';
 
 interface Entry {
@@ -77,6 +77,10 @@ parentPort!.on('message', (m: StatisticsRequest) => {
     entries.set(m.id, { spec: m.spec, accumulator: buildAccumulator(m.spec, m.state), batchNum: m.batchNum, shareEvery: m.shareEvery });
   } else if (m.type === 'drop') {
     entries.delete(m.id);
+  } else if (m.type === 'export') {
+    const state = entries.get(m.id)?.accumulator.state();
+    entries.delete(m.id);
+    parentPort!.postMessage({ exported: m.id, state }, state ? stateBuffers(state) : []);
   } else {
     const started = performance.now();
     const reply = add(m.id, m.data);
