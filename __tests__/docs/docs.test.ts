@@ -4,6 +4,7 @@
  * files and headings that exist in the repository (and so in the package, whose `files`
  * ship README.md and docs/), and never to anything outside it.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
@@ -108,4 +109,11 @@ describe('links in README.md and docs/*.md', () => {
     if (/\.\.\/shared|SPEC\.md|ARCHITECTURE\.md/.test(text)) problems.push('mentions a file outside the repository (../shared, SPEC.md, ARCHITECTURE.md)');
     expect(problems).toEqual([]);
   });
+});
+
+test('no file in git holds a merge conflict marker (a resolved merge once committed bench/README.md with them)', () => {
+  const files = execFileSync('git', ['ls-files', '--', '*.md', '*.ts', '*.js', '*.json', '*.yml', '.ci/*'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  expect(files.length).toBeGreaterThan(100);
+  const marked = files.filter((f) => /^(<{7}|>{7}) |^={7}$/m.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+  expect(marked).toEqual([]);
 });
