@@ -5,7 +5,7 @@
  */
 import { selectKth } from './select';
 
-/** A TopK between batches, as plain data (TopK.state / TopK.fromState). */
+/** A TopK between batches, as plain data (TopK.state, and the constructor's `from`). */
 export interface TopKState {
   capacity: number;
   buf: Float32Array;

@@ -70,19 +70,9 @@ export class LayerStatistics {
     this.batchValues = data.length;
     const large = this.threaded && data.length >= MIN_THREAD_VALUES;
     if (this.local && large) this.moveToThread(data.length);
-    if (this.local && !large) {
-      this.local.add(data);
-      return;
-    }
     if (this.local) {
-      // Timed: planMoves weighs the main thread's binning against the threads' idle time.
-      const started = performance.now();
-      try {
-        this.local.add(data);
-      } finally {
-        mainBinning.ms += performance.now() - started;
-        mainBinning.values += data.length;
-      }
+      if (large) this.addTimed(this.local, data);
+      else this.local.add(data);
       return;
     }
     const copy = this.spare?.length === data.length ? this.spare : new Float32Array(data.length);
@@ -91,6 +81,17 @@ export class LayerStatistics {
     this.accepted++;
     this.outstanding++;
     this.thread!.add(this.remote!, copy);
+  }
+
+  /** Adds a batch a thread could have taken, timed: planMoves weighs the main thread's binning against the threads' work. */
+  private addTimed(local: IfmrAccumulator | HfmgAccumulator, data: Float32Array): void {
+    const started = performance.now();
+    try {
+      local.add(data);
+    } finally {
+      mainBinning.ms += performance.now() - started;
+      mainBinning.values += data.length;
+    }
   }
 
   /**

@@ -56,14 +56,9 @@ export const mainBinning = { ms: 0, values: 0 };
 
 let runStart: { at: number; mainMs: number; mainValues: number; threads: ReturnType<StatisticsThread['clock']>[] } | undefined;
 
-/** Milliseconds since the epoch, comparable between threads (each has its own timeOrigin). */
-function epochMs(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 /** Start of a calibration run: the counters planMoves compares with. */
 export function markRunStart(): void {
-  runStart = { at: epochMs(), mainMs: mainBinning.ms, mainValues: mainBinning.values, threads: pool().map((t) => t.clock()) };
+  runStart = { at: performance.now(), mainMs: mainBinning.ms, mainValues: mainBinning.values, threads: pool().map((t) => t.clock()) };
 }
 
 /** Share of the imbalance planMoves corrects per run, and the imbalance it leaves alone (run-to-run noise). */
@@ -82,8 +77,7 @@ const TOLERANCE = 0.1;
  */
 export function planMoves(): void {
   if (!runStart) return;
-  const now = epochMs();
-  const mainMs = now - runStart.at;
+  const mainMs = performance.now() - runStart.at;
   const mainValues = mainBinning.values - runStart.mainValues;
   const mainNs = mainValues > 0 ? ((mainBinning.ms - runStart.mainMs) * 1e6) / mainValues : 0;
   pool().forEach((t, i) => {

@@ -50,8 +50,8 @@ class StatisticsThread {
    */
   private sent = 0;
   private readonly binned = new Int32Array(new SharedArrayBuffer(4));
-  /** Written by the thread after each batch: [when it finished (ms since the epoch), busy ms in total, values in total]. */
-  private readonly timing = new Float64Array(new SharedArrayBuffer(3 * 8));
+  /** Added to by the thread after each batch: [busy ms in total, values in total]. */
+  private readonly timing = new Float64Array(new SharedArrayBuffer(2 * 8));
   /** Values of main-thread layers this thread may take over at their next batch (planMoves). */
   room = 0;
   /** Values per batch of its layers this thread should hand back to the main thread after this run (planMoves). */
@@ -85,9 +85,9 @@ class StatisticsThread {
     return (this.sent - Atomics.load(this.binned, 0)) | 0;
   }
 
-  /** When the thread last finished a batch (ms since the epoch), and its busy time and values so far. */
-  clock(): { finishedAt: number; busyMs: number; values: number } {
-    return { finishedAt: this.timing[0], busyMs: this.timing[1], values: this.timing[2] };
+  /** The thread's busy time and the values it binned, so far. */
+  clock(): { busyMs: number; values: number } {
+    return { busyMs: this.timing[0], values: this.timing[1] };
   }
 
   /** Starts the thread if needed; resolves once it has warmed up (or failed, or after READY_TIMEOUT_MS). */
@@ -203,8 +203,11 @@ class StatisticsThread {
     const resolve = this.exports.get(id);
     this.exports.delete(id);
     if (--this.inflight === 0) this.worker?.unref();
-    this.handlers.delete(id);
-    this.pending.delete(id);
+    if (state) {
+      // The accumulator left the thread: its replies are done.
+      this.handlers.delete(id);
+      this.pending.delete(id);
+    }
     resolve?.(state);
   }
 

@@ -21,7 +21,7 @@ interface Entry {
 
 const entries = new Map<number, Entry>();
 let searchesFinished = 0;
-/** Values binned so far, and [finished at, busy ms, values] (pool.ts: backlog and planMoves), shared with the main thread. */
+/** Values binned so far, and [busy ms, values] (pool.ts: backlog; placement.ts: planMoves), shared with the main thread. */
 const binned: Int32Array | undefined = workerData?.binned;
 const timing: Float64Array | undefined = workerData?.timing;
 
@@ -85,10 +85,8 @@ parentPort!.on('message', (m: StatisticsRequest) => {
     const started = performance.now();
     const reply = add(m.id, m.data);
     if (timing) {
-      const finished = performance.now();
-      timing[0] = performance.timeOrigin + finished;
-      timing[1] += finished - started;
-      timing[2] += m.data.length;
+      timing[0] += performance.now() - started;
+      timing[1] += m.data.length;
     }
     if (binned) Atomics.add(binned, 0, m.data.length);
     const transfer = [reply.data.buffer as ArrayBuffer];
