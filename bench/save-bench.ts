@@ -28,7 +28,7 @@ import { decodeGraphDef, encodeGraphDef, graphFromArtifacts, loadGraph, saveGrap
 import { messageType } from '../src/io/schema';
 import { emitAscend, findLayers, planLayer, prepareGraph } from '../src/passes';
 import type { LayerPlan } from '../src/passes';
-import { channelLayout, quantizeWeights } from '../src/quant';
+import { channelLayout, intRange, quantizeWeights } from '../src/quant';
 import { quantizeWeightsLoop } from '../src/quant/weights';
 import { weightsSimdAvailable } from '../src/quant/weights-simd';
 import { readRecord } from '../src/record';
@@ -139,8 +139,9 @@ function weightInput(g: Graph, plan: LayerPlan, records: Map<string, LayerRecord
 
 /** Every layer's arguments as quantizeWeights passes them to the JavaScript loop. */
 function loopArguments(x: WeightInput): [Float32Array, Float32Array, number, number, number, number] {
-  const layout = channelLayout(x.shape, x.axis, 'weight');
-  return x.scaleW.length === 1 ? [x.w, x.scaleW, 1, x.w.length, -128, 127] : [x.w, x.scaleW, layout.channels, layout.inner, -128, 127];
+  const { channels, inner } = channelLayout(x.shape, x.axis, 'weight');
+  const { qmin, qmax } = intRange(8);
+  return [x.w, x.scaleW, channels, inner, qmin, qmax];
 }
 
 /**

@@ -7,7 +7,7 @@
  * The SIMD path is called directly, so a module that stopped compiling fails here instead
  * of falling back to the loop unnoticed.
  */
-import { channelLayout } from '../../src/quant/channels';
+import { channelLayout, channelOf } from '../../src/quant/channels';
 import { float32Bits, float32FromBits, intRange } from '../../src/quant/round';
 import { quantizeWeights, quantizeWeightsLoop } from '../../src/quant/weights';
 import * as weightsSimd from '../../src/quant/weights-simd';
@@ -28,13 +28,12 @@ const fromBits = (bits: number[]) => new Float32Array(Uint32Array.from(bits).buf
 /** quantizeWeights' SIMD path, the loop and quantizeWeights itself give the same int8 for every element. */
 function expectSamePaths(w: Float32Array, shape: number[], scaleW: Float32Array, axis: number | undefined, numBits = 8): void {
   const perTensor = scaleW.length === 1;
-  const layout = channelLayout(shape, perTensor ? undefined : axis, 'weight');
-  const [channels, inner] = perTensor ? [1, w.length] : [layout.channels, layout.inner];
+  const { channels, inner } = channelLayout(shape, perTensor ? undefined : axis, 'weight');
   const { qmin, qmax } = intRange(numBits);
   const loop = quantizeWeightsLoop(w, scaleW, channels, inner, qmin, qmax);
   const simd = quantizeWeightsSimd(w, scaleW, channels, inner, qmin, qmax);
   expect(simd).toBeInstanceOf(Int8Array);
-  const scale = (j: number) => scaleW[perTensor ? 0 : Math.floor(j / inner) % channels];
+  const scale = (j: number) => scaleW[channelOf(j, inner, channels)];
   const difference = (q: Int8Array, path: string) => {
     const i = q.findIndex((x, j) => x !== loop[j]);
     return i < 0 && q.length === w.length ? 'none' : `element ${i} of [${shape}]: w = ${w[i]}, scale = ${scale(i)}, numBits ${numBits}: ${path} ${q[i]}, loop ${loop[i]}`;
@@ -97,10 +96,10 @@ function layer(shape: number[], axis: number | undefined, seed: number): { w: Fl
     const normal = random() + random() + random() - 1.5;
     return random() < 0.01 ? normal * 2 : normal * 0.1;
   });
-  const { channels, inner } = axis === undefined ? { channels: 1, inner: n } : channelLayout(shape, axis);
+  const { channels, inner } = channelLayout(shape, axis);
   const max = new Float32Array(channels).fill(1e-6);
   w.forEach((x, i) => {
-    const c = Math.floor(i / inner) % channels;
+    const c = channelOf(i, inner, channels);
     max[c] = Math.max(max[c], Math.abs(x));
   });
   // Some channels scaled tighter than their max, so their largest weights clamp.

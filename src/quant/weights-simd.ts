@@ -50,17 +50,15 @@ export function weightsSimdAvailable(): boolean {
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
-/** The scale of element j for j < length: the layout's period (channels · inner) laid out until `length`. */
-function scaleTile(scaleW: Float32Array, channels: number, inner: number, length: number): Float32Array {
-  const tile = new Float32Array(length);
-  for (let j = 0, c = 0, k = 0; j < length; j++) {
+/** Fills `tile` with the scale of element j at j: the layout's period (channels · inner) laid out along it. */
+function fillScaleTile(tile: Float32Array, scaleW: Float32Array, channels: number, inner: number): void {
+  for (let j = 0, c = 0, k = 0; j < tile.length; j++) {
     tile[j] = scaleW[c];
     if (++k === inner) {
       k = 0;
       if (++c === channels) c = 0;
     }
   }
-  return tile;
 }
 
 /**
@@ -106,7 +104,7 @@ function quantizeTiled(k: Kernels, w: Float32Array, out: Int8Array, scaleW: Floa
   const tileLength = Math.min(wholeSteps(channels * inner), padded);
   const chunk = Math.min(CHUNK, padded);
   const m = views(k, chunk, tileLength);
-  m.scaleView.set(scaleTile(scaleW, channels, inner, tileLength));
+  fillScaleTile(m.scaleView.subarray(0, tileLength), scaleW, channels, inner);
   for (let start = 0; start < w.length; start += chunk) {
     const length = Math.min(chunk, w.length - start);
     const steps = roundUp(length, 16);

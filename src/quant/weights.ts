@@ -33,10 +33,10 @@ export function quantizeWeights(
 ): Int8Array {
   const layout = channelLayout(shape, scaleW.length === 1 ? undefined : channelAxis, 'weight');
   checkLength(w.length, layout, 'weight');
-  const stride = paramStride(scaleW.length, layout, 'scale_w');
+  paramStride(scaleW.length, layout, 'scale_w'); // checks scale_w's length against the layout
   checkScales(scaleW, 'scale_w');
   const { qmin, qmax } = intRange(numBits);
-  const { channels, inner } = stride === 0 ? { channels: 1, inner: w.length } : layout; // per tensor: one block
+  const { channels, inner } = layout; // per tensor: one channel of w.length weights
   // Beyond 8 bits the loop's Int8Array store wraps where the SIMD narrows saturate; fractional
   // bit counts give bounds that float32 does not hold. Neither is used, but both stay exact.
   const simd = Number.isInteger(numBits) && numBits >= 1 && numBits <= 8 ? quantizeWeightsSimd(w, scaleW, channels, inner, qmin, qmax) : undefined;

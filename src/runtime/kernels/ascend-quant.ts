@@ -22,7 +22,6 @@ import type { Graph } from '../../ir';
 import { parseTensorName } from '../../ir';
 import { tf } from '../tfjs';
 
-
 /** Ops whose output is ≥ 0 (or NaN) whatever their input. */
 const NON_NEGATIVE_OPS = new Set(['Relu', 'Relu6']);
 /** Ops that keep a non-negative input non-negative (same values, selected or averaged). */
