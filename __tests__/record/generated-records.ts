@@ -133,3 +133,11 @@ export function recordText(r: Rand, odd: number): string {
   if (chance(r, 0.2)) text = text.replace(/\s+$/, ''); // no final line break
   return text;
 }
+
+/** A message's own fields, as plain objects and arrays, without the empty lists protobufjs gives absent repeated fields. */
+export const own = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(own)
+    : v !== null && typeof v === 'object'
+      ? Object.fromEntries(Object.entries(v).filter(([, x]) => !(Array.isArray(x) && x.length === 0)).map(([k, x]) => [k, own(x)]))
+      : v;

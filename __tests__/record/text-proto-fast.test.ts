@@ -8,17 +8,8 @@ import { formatRecord } from '../../src/record';
 import { scaleOffsetRecordType } from '../../src/record/schema';
 import { parseSimpleTextProto } from '../../src/record/text-proto-fast';
 import { rng } from '../helpers/random';
-
-/**
- * protobufjs's message with only the fields present. It gives some absent repeated fields
- * as empty lists (top level only); readers treat absent and empty alike (`?? []`).
- */
-const own = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(own)
-    : v && typeof v === 'object'
-      ? Object.fromEntries(Object.keys(v).filter((k) => !(Array.isArray((v as Record<string, unknown>)[k]) && ((v as Record<string, unknown[]>)[k]).length === 0)).map((k) => [k, own((v as Record<string, unknown>)[k])]))
-      : v;
+// protobufjs gives some absent repeated fields as empty lists; readers treat absent and empty alike (`?? []`).
+import { own } from './generated-records';
 
 test('records as formatRecord writes them parse to protobufjs\'s message, every field included', () => {
   const r = rng(11);

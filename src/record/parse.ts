@@ -26,7 +26,7 @@ function roundToFloat32(values: number[] = []): number[] {
  * the value's lists rather than copies (a parsed message is fresh and used once; copying
  * 48,000 values of a large record is a megabyte more to allocate).
  */
-export function toLayerRecord(raw: RawLayerRecord = {}): LayerRecord {
+function toLayerRecord(raw: RawLayerRecord = {}): LayerRecord {
   const r: LayerRecord = {
     scaleW: roundToFloat32(raw.scale_w),
     offsetW: raw.offset_w ?? [],
@@ -68,7 +68,7 @@ function parseEntries(source: string | Uint8Array, file?: string): RawRecordEntr
     throw new RecordError('RECORD_PARSE_FAILED', `cannot parse record_file: ${parsed.error.message}`, {
       file,
       line: parsed.error.line,
-      layer: keyAround(decodeText(source), parsed.error.line),
+      layer: keyAround(parsed.text, parsed.error.line),
       hint: 'the record must be a protobuf text ScaleOffsetRecord as written by the calibration; regenerate it',
     });
   }

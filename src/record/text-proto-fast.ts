@@ -36,7 +36,7 @@ export function asBuffer(source: string | Uint8Array): Buffer {
 }
 
 /** The message when the fast path takes the whole text, else the line (1-based) of the first token it does not take. */
-function parseSimple(type: protobuf.Type, source: string | Uint8Array): { message: Message } | { line: number } {
+export function parseSimple(type: protobuf.Type, source: string | Uint8Array): { message: Message } | { line: number } {
   const s = new TextScanner(asBuffer(source));
   const rootInfo = typeInfo(type);
   if (!rootInfo.simple) return { line: 1 };
@@ -51,9 +51,8 @@ function parseSimple(type: protobuf.Type, source: string | Uint8Array): { messag
       return { message: root };
     }
     if (s.skip(125 /* } */)) {
-      const outer = stack.depth > 1 ? stack.pop() : undefined;
-      if (!outer) return { line: s.line };
-      current = outer;
+      if (stack.depth === 1) return { line: s.line }; // a '}' with nothing open
+      current = stack.pop()!;
       continue;
     }
     const field = s.readName(current.fields, current.last);
@@ -85,14 +84,4 @@ function parseSimple(type: protobuf.Type, source: string | Uint8Array): { messag
 export function parseSimpleTextProto(type: protobuf.Type, source: string | Uint8Array): Message | undefined {
   const r = parseSimple(type, source);
   return 'message' in r ? r.message : undefined;
-}
-
-/**
- * The first line (1-based) the fast path cannot take, or undefined when it takes it all.
- * Everything before it is valid text format, so a parse error is usually there: the line
- * lookup tries it before bisecting.
- */
-export function firstNonSimpleLine(type: protobuf.Type, source: string | Uint8Array): number | undefined {
-  const r = parseSimple(type, source);
-  return 'line' in r ? r.line : undefined;
 }

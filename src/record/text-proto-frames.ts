@@ -38,7 +38,7 @@ export class Frame {
   /** The field read last: repeated fields come in runs, so the next name is usually this one. */
   last: FieldInfo | undefined;
   /** Lists of repeated messages, strings and bools, pushed to directly. */
-  private lists = new Map<FieldInfo, unknown[]>();
+  private readonly lists = new Map<FieldInfo, unknown[]>();
   /** Scratch lists of repeated number fields, kept for the next message at this level. */
   private readonly numbers = new Map<FieldInfo, NumberList>();
   /** The number lists this message uses, in the order their fields first came. */
@@ -52,7 +52,7 @@ export class Frame {
     this.fields = fields;
     this.message = message;
     this.last = undefined;
-    this.lists = new Map();
+    this.lists.clear(); // the lists themselves live on in their messages
     this.lastNumbersField = undefined;
   }
 

@@ -8,7 +8,7 @@
  */
 import * as protobuf from 'protobufjs/light';
 import * as textformat from 'protobufjs/ext/textformat';
-import { asBuffer, firstNonSimpleLine, MAX_TEXT_PROTO_DEPTH, parseSimpleTextProto } from './text-proto-fast';
+import { asBuffer, MAX_TEXT_PROTO_DEPTH, parseSimple } from './text-proto-fast';
 
 export { MAX_TEXT_PROTO_DEPTH };
 
@@ -173,7 +173,7 @@ function firstFailingPrefix(lines: string[], failsSame: (text: string) => boolea
  * bisected within it; errors that need context (a singular top-level field given twice)
  * fall back to bisecting prefixes of the whole text.
  */
-function locate(type: protobuf.Type, text: string, message: string): number | undefined {
+function locate(type: protobuf.Type, text: string, message: string, hint: number): number | undefined {
   const failsSame = (chunk: string): boolean => {
     try {
       textformat.fromText(type, chunk);
@@ -183,9 +183,8 @@ function locate(type: protobuf.Type, text: string, message: string): number | un
     }
   };
   const lines = text.split('\n');
-  // Usually the error is on the first line the fast path could not take: two parses confirm it.
-  const hint = firstNonSimpleLine(type, text);
-  if (hint !== undefined && failsSame(lines.slice(0, hint).join('\n')) && (hint === 1 || !failsSame(lines.slice(0, hint - 1).join('\n')))) return hint;
+  // Usually the error is on the first line the fast path could not take (`hint`): two parses confirm it.
+  if (failsSame(lines.slice(0, hint).join('\n')) && (hint === 1 || !failsSame(lines.slice(0, hint - 1).join('\n')))) return hint;
   const starts = [...new Set([...fieldLines(text)].filter(([path]) => !path.includes('.')).map(([, line]) => line))].sort((a, b) => a - b);
   for (let k = 0; k < starts.length; k++) {
     const segment = lines.slice(starts[k] - 1, (starts[k + 1] ?? lines.length + 1) - 1);
@@ -245,27 +244,27 @@ export function decodeText(source: string | Uint8Array): string {
 
 /**
  * Parses text format (a file's bytes or its text) with protobufjs; a failure comes back
- * with its line when one exists. A leading byte order mark is skipped, by both parsers.
+ * with its line when one exists, and the decoded text (no BOM) the line refers to. A leading byte order mark is skipped, by both parsers.
  */
 export function parseTextProto(
   type: protobuf.Type,
   source: string | Uint8Array,
-): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure } {
+): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure; text: string } {
   // The fast path first, on the bytes: it keeps its own stack and stops at the depth
   // limit, so the depth scan (8 ms on a 74-layer record) guards protobufjs's recursive
   // parser only, and the text is decoded only for protobufjs.
-  const simple = parseSimpleTextProto(type, source);
-  if (simple) return { ok: true, message: simple };
+  const fast = parseSimple(type, source);
+  if ('message' in fast) return { ok: true, message: fast.message };
   let text = decodeText(source);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // the BOM: line numbers stay the same
   const deep = tooDeep(text);
-  if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line } };
+  if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line }, text };
   try {
     return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown> };
   } catch (e) {
     const raw = e instanceof Error ? e.message : String(e);
     const split = splitLine(raw);
-    const line = split.line ?? locate(type, text, raw);
-    return { ok: false, error: { message: readable(split.message), line } };
+    const line = split.line ?? locate(type, text, raw, fast.line);
+    return { ok: false, error: { message: readable(split.message), line }, text };
   }
 }
