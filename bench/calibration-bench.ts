@@ -11,6 +11,7 @@
  *
  *   npx ts-node --transpile-only bench/calibration-bench.ts [runs=15] [batchSize=1] [backend=wasm] [model=nsfwjs|blazeface]
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -106,7 +107,8 @@ async function main(): Promise<void> {
     console.log(`calibration (${c.side.name.padEnd(11)}): wall ${w.toFixed(1)} ms = ${(w / p.wall).toFixed(2)}x plain, process CPU ${cpu.toFixed(1)} ms = ${(cpu / p.cpu).toFixed(2)}x; ` +
       `IfmrAccumulator.add on the main thread ${st.toFixed(1)} ms; last run (results + record) ${c.side.last!.toFixed(0)} ms`);
   }
-  console.log(`records: ${a.size} / ${b.size} layers, byte-identical: ${same}`);
+  const digest = createHash('sha256').update(fs.readFileSync(threaded.record)).digest('hex').slice(0, 16);
+  console.log(`records: ${a.size} / ${b.size} layers, byte-identical: ${same}; sha256 ${digest} (compare across runs, e.g. with AMCT_WASM_BINNING=0)`);
   console.log(`accumulators: ${mib(memory)} total (${mib(memory / inline.nodes)} per node)`);
   console.log(`RSS growth: ${mib(rssWarm - rss0)} over the ${WARMUP} warm-up runs (accumulators, buffers, the thread, wasm heap), ${mib(rss1 - rssWarm)} over the next ${RUNS}`);
   for (const s of [plainSession, threaded.session, inline.session]) s.dispose();

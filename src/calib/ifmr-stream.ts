@@ -24,6 +24,7 @@ import { checkIfmrParams, emptyDataError, IfmrParams, ScaleOffset, scanFinite } 
 import { candidateLosses } from './hist-loss';
 import { argmin, candidates, clampRange, finish, percentileRank } from './ifmr-search';
 import type { Candidate, Range } from './ifmr-search';
+import { binArena } from './bin-arena';
 import { MomentHistogram } from './moment-histogram';
 import type { BinModel, MomentHistogramState } from './moment-histogram';
 import { TopK } from './tails';
@@ -78,7 +79,7 @@ export class IfmrAccumulator {
       throw new CalibrationError('INVALID_ARGUMENT', `numBins = ${bins} must be an integer ≥ 256`, { layer: options.layer, hint: 'pass numBins of 256 or more (the default is fine for most layers)' });
     }
     this.params = { ...options };
-    this.hist = new MomentHistogram(bins, from?.hist);
+    this.hist = new MomentHistogram(bins, from?.hist, binArena());
     if (from?.tails) {
       this.top = new TopK(from.tails.top.capacity, from.tails.top);
       this.bottom = new TopK(from.tails.bottom.capacity, from.tails.bottom);

@@ -10,6 +10,7 @@
  */
 
 import { floor } from '../quant/round';
+import type { BinArena, BinSlot } from './bin-arena';
 import type { TopK } from './tails';
 
 export interface Bin {
@@ -40,17 +41,25 @@ export interface MomentHistogramState {
 
 export class MomentHistogram {
   /** Interleaved per bin: [2i] count, [2i + 1] sum of (value − left edge); one cache line per bin. */
-  private bins: Float64Array;
+  private plain?: Float64Array;
+  /** The same bins in a WebAssembly arena, when binning runs there (bin-arena.ts). */
+  private slot?: BinSlot;
   private width = 0;
   private start = 0;
   total = 0;
 
-  /** `from`: a histogram's `state()`, to go on from (its array is taken over). */
+  /**
+   * `from`: a histogram's `state()`, to go on from (its array is taken over, or copied into
+   * the arena). `arena`: bin on WebAssembly there (same results, faster), else in JavaScript.
+   */
   constructor(
     readonly numBins: number,
     from?: MomentHistogramState,
+    arena?: BinArena,
   ) {
-    this.bins = from?.bins ?? new Float64Array(2 * numBins);
+    this.slot = arena?.alloc(2 * numBins, this);
+    if (this.slot && from) this.slot.view().set(from.bins);
+    if (!this.slot) this.plain = from?.bins ?? new Float64Array(2 * numBins);
     if (from) {
       this.width = from.width;
       this.start = from.start;
@@ -58,9 +67,15 @@ export class MomentHistogram {
     }
   }
 
-  /** Its contents, for another thread to go on with (the array is shared, not copied). */
+  /** The bins; an arena's view is stale after the arena grows, so methods fetch it once they are done allocating. */
+  private get bins(): Float64Array {
+    return this.slot ? this.slot.view() : this.plain!;
+  }
+
+  /** Its contents, for another thread to go on with (a plain array: shared, not copied; an arena's: copied out). */
   state(): MomentHistogramState {
-    return { numBins: this.numBins, bins: this.bins, width: this.width, start: this.start, total: this.total };
+    const bins = this.slot ? this.slot.view().slice() : this.plain!;
+    return { numBins: this.numBins, bins, width: this.width, start: this.start, total: this.total };
   }
 
   get binWidth(): number {
@@ -77,8 +92,9 @@ export class MomentHistogram {
     if (this.width > 0) {
       let first = 0;
       let last = this.numBins - 1;
-      while (first <= last && this.bins[2 * first] === 0) first++;
-      while (last >= first && this.bins[2 * last] === 0) last--;
+      const bins = this.bins;
+      while (first <= last && bins[2 * first] === 0) first++;
+      while (last >= first && bins[2 * last] === 0) last--;
       if (first <= last) {
         lo = Math.min(lo, (this.start + first) * this.width);
         hi = Math.max(hi, (this.start + last) * this.width);
@@ -114,18 +130,24 @@ export class MomentHistogram {
 
   private rebin(w: number, start: number): void {
     const n = this.numBins;
-    const bins = new Float64Array(2 * n);
+    const moved = this.slot?.arena.moveTo(this.slot);
+    const old = moved?.old ?? this.bins;
+    const bins = moved?.fresh ?? (this.plain = new Float64Array(2 * n));
+    if (this.slot && !moved) {
+      // The arena is full: the histogram goes on in a plain array.
+      this.slot.arena.release(this.slot);
+      this.slot = undefined;
+    }
     for (let i = 0; i < n; i++) {
-      const c = this.bins[2 * i];
+      const c = old[2 * i];
       if (c === 0) continue;
       const left = (this.start + i) * this.width;
       const g = Math.floor(left / w);
       const j = g - start;
       const shift = left - g * w; // old edge minus new edge, ≥ 0
       bins[2 * j] += c;
-      bins[2 * j + 1] += this.bins[2 * i + 1] + c * shift;
+      bins[2 * j + 1] += old[2 * i + 1] + c * shift;
     }
-    this.bins = bins;
     this.width = w;
     this.start = start;
   }
@@ -143,9 +165,12 @@ export class MomentHistogram {
    * every value was added); the caller re-ranges or rejects it.
    */
   addWithTails(data: Float32Array, top: TopK, bottom: TopK, from: number): number {
+    const slot = this.slot;
+    const staged = slot ? slot.arena.stage(data) : -1; // before any view is fetched: staging may grow the arena
     let i = from;
     for (;;) {
-      i = this.addUntilTail(data, i, top.limit, -bottom.limit);
+      if (staged >= 0) i = slot!.arena.bin(staged, data.length, i, slot!, this.width, this.start, this.numBins, top.limit, -bottom.limit);
+      else i = this.addUntilTail(data, i, top.limit, -bottom.limit);
       if (i === data.length) break;
       // A tail candidate, or a value the window does not hold (NaN and ±Inf among them).
       const x = data[i];
@@ -162,7 +187,7 @@ export class MomentHistogram {
 
   /**
    * Bins data[from, …) up to the first value above `hi`, below `lo`, outside the window or
-   * not finite, and returns its index. Nothing but the binning is left in the loop: a
+   * not finite, and returns its index (bin-kernel-module.ts is the same loop on WebAssembly). Nothing but the binning is left in the loop: a
    * conditional update of a loop variable (the tails' limits) made V8 box it and cost
    * 4–5 ns per value, and branches on the value (zeros, runs of one bin) mispredict on
    * real activations. Exact zeros are binned like any value (d = 0).
@@ -190,12 +215,14 @@ export class MomentHistogram {
 
   /** Bins one value inside the window into bin j (the slow path of addWithTails). */
   private addOne(x: number, j: number): void {
-    this.bins[2 * j] += 1;
-    this.bins[2 * j + 1] += x - (j + this.start) * this.width;
+    const bins = this.bins;
+    bins[2 * j] += 1;
+    bins[2 * j + 1] += x - (j + this.start) * this.width;
   }
 
   /** Removes data[0, end) again (a batch rejected part-way); counts exactly, sums to rounding. */
   remove(data: Float32Array, end: number): void {
+    const bins = this.bins;
     const w = this.width;
     const inv = 1 / w;
     for (let i = 0; i < end; i++) {
@@ -203,8 +230,8 @@ export class MomentHistogram {
       const g = floor(x * inv);
       const j = g - this.start;
       const d = x - g * w;
-      this.bins[2 * j] -= 1;
-      this.bins[2 * j + 1] -= d;
+      bins[2 * j] -= 1;
+      bins[2 * j + 1] -= d;
     }
     this.total -= end;
   }
@@ -215,7 +242,8 @@ export class MomentHistogram {
    */
   snapshot(): BinModel {
     let m = 0;
-    for (let i = 0; i < this.numBins; i++) if (this.bins[2 * i] > 0) m++;
+    const bins = this.bins;
+    for (let i = 0; i < this.numBins; i++) if (bins[2 * i] > 0) m++;
     const model: BinModel = { n: new Float64Array(m), mean: new Float64Array(m), half: new Float64Array(m), total: this.total, width: this.width };
     for (let i = 0, k = 0; i < this.numBins; i++) {
       const b = this.bin(i);
@@ -229,9 +257,10 @@ export class MomentHistogram {
 
   /** Bin i as count, mean and variance, or undefined when empty. */
   bin(i: number): Bin | undefined {
-    const n = this.bins[2 * i];
+    const bins = this.bins;
+    const n = bins[2 * i];
     if (n === 0) return undefined;
-    const m = this.bins[2 * i + 1] / n;
+    const m = bins[2 * i + 1] / n;
     // Within-bin spread: uniform, as wide as the bin allows around the exact mean.
     const half = Math.max(0, Math.min(this.width / 2, m, this.width - m));
     const variance = (half * half) / 3;

@@ -1,0 +1,160 @@
+/**
+ * MomentHistogram binning on WebAssembly (calib/bin-kernel-module.ts, bin-arena.ts) must
+ * give the JavaScript loop's counts and sums bit for bit, stop at the same index, and keep
+ * doing so when the arena is full (histograms then fall back to plain arrays), when slots
+ * are reused after a re-bin, and through IfmrAccumulator's results.
+ */
+import { IfmrAccumulator } from '../../src/calib';
+import type { IfmrAccumulatorOptions } from '../../src/calib';
+import { binArena, newBinArena } from '../../src/calib/bin-arena';
+import type { BinArena } from '../../src/calib/bin-arena';
+import { MomentHistogram } from '../../src/calib/moment-histogram';
+import { TopK } from '../../src/calib/tails';
+import { activation, batches, rng } from './dist';
+
+const BINS = 1024;
+
+/** The float32 just above and below x. */
+function neighbours(x: number): number[] {
+  const f = new Float32Array([x]);
+  const bits = new Int32Array(f.buffer);
+  const up = new Float32Array(new Int32Array([bits[0] + (x >= 0 ? 1 : -1)]).buffer)[0];
+  const down = new Float32Array(new Int32Array([bits[0] - (x > 0 ? 1 : -1)]).buffer)[0];
+  return [down, Math.fround(x), up];
+}
+
+/** Values on and next to bin edges (width 2^-6 for [-4, 12] in 1024 bins), zeros of both signs, subnormals, and a spread. */
+function edgeBatch(): Float32Array {
+  const out: number[] = [0, -0, 1e-40, -1e-40, 1.4e-45, 2 ** -126];
+  for (let k = -200; k <= 700; k += 7) out.push(...neighbours(k / 64));
+  const u = rng(11);
+  for (let i = 0; i < 5000; i++) out.push((u() - 0.25) * 16 * u());
+  return Float32Array.from(out);
+}
+
+interface Fed {
+  hist: MomentHistogram;
+  stops: number[];
+}
+
+/**
+ * Feeds `all` through addWithTails with tails of capacity 8, recording every stop, re-ranging
+ * past values outside the window as IfmrAccumulator does (non-finite values are skipped).
+ */
+function feed(all: Float32Array[], arena: BinArena | undefined): Fed {
+  const hist = new MomentHistogram(BINS, undefined, arena);
+  const top = new TopK(8);
+  const bottom = new TopK(8);
+  const stops: number[] = [];
+  for (const b of all) {
+    const finite = b.filter((x) => Number.isFinite(x));
+    let [lo, hi] = [Infinity, -Infinity];
+    // The first batch is ranged whole (binned in one go), later ones by their head (they stop and re-range).
+    for (const x of b === all[0] ? finite : finite.subarray(0, 64)) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+    hist.ensureRange(lo, hi);
+    let i = 0;
+    for (;;) {
+      i = hist.addWithTails(b, top, bottom, i);
+      stops.push(i);
+      if (i === b.length) break;
+      if (!Number.isFinite(b[i])) {
+        i++; // rejected by the caller in real use; here just stepped over
+        continue;
+      }
+      hist.ensureRange(Math.min(lo, b[i]), Math.max(hi, b[i]));
+    }
+  }
+  return { hist, stops };
+}
+
+function same(a: Fed, b: Fed): void {
+  expect(b.stops).toEqual(a.stops);
+  const [sa, sb] = [a.hist.state(), b.hist.state()];
+  expect({ ...sb, bins: undefined }).toEqual({ ...sa, bins: undefined });
+  // Bit for bit: Object.is tells −0 from 0, and the arrays are compared whole.
+  expect(Buffer.from(sb.bins.buffer, sb.bins.byteOffset, sb.bins.byteLength).equals(Buffer.from(sa.bins.buffer, sa.bins.byteOffset, sa.bins.byteLength))).toBe(true);
+}
+
+const arena = binArena();
+
+describe('binning on WebAssembly', () => {
+  test('the default arena exists on this Node (WebAssembly is there)', () => {
+    expect(arena).toBeDefined();
+  });
+
+  test('bin edges, ±0, subnormals and a spread: same bins, same stops', () => {
+    const data = [edgeBatch(), edgeBatch().map((x) => x * 3)];
+    const js = feed(data, undefined);
+    const wasm = feed(data, arena);
+    same(js, wasm);
+    expect(js.hist.total).toBeGreaterThan(10000);
+    expect(js.stops.length).toBeGreaterThan(4); // tails and re-bins made it stop and resume
+  });
+
+  test('NaN and ±Inf stop the loop at their index', () => {
+    const b = edgeBatch();
+    b[100] = NaN;
+    b[2000] = Infinity;
+    b[3000] = -Infinity;
+    const js = feed([b], undefined);
+    const wasm = feed([b], arena);
+    same(js, wasm);
+    for (const at of [100, 2000, 3000]) expect(wasm.stops).toContain(at);
+  });
+
+  test.each(['relu', 'relu6', 'gaussian', 'laplace', 'mixture'])('%s batches through IfmrAccumulator: same state and result as in JavaScript', (kind) => {
+    const data = batches(activation(kind, rng(kind.length)), [24000, 9000, 31000]);
+    data[2] = data[2].map((x) => x * 5); // a re-bin in the last batch
+    const options: IfmrAccumulatorOptions = { maxPercentile: 0.999, minPercentile: 0.999, searchRange: [0.7, 1.3], searchStep: 0.01, asymmetric: true, batchNum: 3, layer: 'conv1' };
+    const wasm = new IfmrAccumulator(options);
+    let js: IfmrAccumulator | undefined;
+    jest.isolateModules(() => {
+      process.env.AMCT_WASM_BINNING = '0';
+      try {
+        const calib = require('../../src/calib') as typeof import('../../src/calib');
+        js = new calib.IfmrAccumulator(options);
+      } finally {
+        delete process.env.AMCT_WASM_BINNING;
+      }
+    });
+    for (const b of data) {
+      wasm.add(b);
+      js!.add(b);
+    }
+    const [sw, sj] = [wasm.state().hist, js!.state().hist];
+    expect(Array.from(sw.bins)).toEqual(Array.from(sj.bins));
+    expect(wasm.result()).toEqual(js!.result());
+  });
+
+  test('a full arena: new histograms, re-bins and large batches go on in JavaScript, with the same bins', () => {
+    // Room for one 1024-bin histogram (16 KiB) and a 4 KiB batch, not more.
+    const small = newBinArena(20 * 1024 + 128)!;
+    const data = [edgeBatch().subarray(0, 900), edgeBatch().map((x) => x * 4)];
+    const first = feed(data, small); // its slot, then a batch too large to stage, then a re-bin with no room
+    const second = feed(data, small); // the slot the first gave up at its re-bin, then the same again
+    const js = feed(data, undefined);
+    same(js, first);
+    same(js, second);
+  });
+
+  test('slots freed by re-bins are reused without one histogram writing into another', () => {
+    const own = newBinArena()!;
+    const u = rng(5);
+    const grow = (scale: number) => Float32Array.from({ length: 3000 }, () => (u() - 0.5) * scale);
+    const data = [grow(1), grow(8), grow(64), grow(512)];
+    // Two histograms re-binned in turn: each re-bin frees a slot the other's next re-bin takes.
+    const pairs = [new MomentHistogram(BINS, undefined, own), new MomentHistogram(BINS, undefined, own)];
+    const plain = [new MomentHistogram(BINS), new MomentHistogram(BINS)];
+    for (const b of data) {
+      let [lo, hi] = [Infinity, -Infinity];
+      for (const x of b) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+      for (const h of [...pairs, ...plain]) {
+        h.ensureRange(lo, hi);
+        h.add(b);
+      }
+    }
+    for (let k = 0; k < 2; k++) same({ hist: plain[k], stops: [] }, { hist: pairs[k], stops: [] });
+    expect(pairs[0].binWidth).toBeGreaterThan(plain[0].binWidth / 2 ** 10); // it did re-bin: the width grew with the data
+    expect(pairs[0].binWidth).toBe(plain[0].binWidth);
+  });
+});

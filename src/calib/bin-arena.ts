@@ -1,0 +1,169 @@
+/**
+ * Where MomentHistograms bin on WebAssembly (bin-kernel-module.ts): one memory per thread
+ * holding the histograms' bins (one slot each, for as long as the histogram lives) and a
+ * staging area the batch being binned is copied into. The bins stay in the memory between
+ * batches, since copying a 256 KiB histogram in and out per batch would cost more than the
+ * kernel saves on a small layer.
+ *
+ * A WebAssembly memory only grows, and growing it detaches every view on it, so slots
+ * are offsets and their views are made again after a growth (BinSlot.view). A slot goes
+ * back to the free list when its histogram is garbage-collected (FinalizationRegistry) or
+ * re-binned; freed slots are reused by size, so the memory holds at most the histograms
+ * alive at once, plus the largest batch, and is kept for the thread's life.
+ *
+ * `binArena()` is undefined where WebAssembly is missing or AMCT_WASM_BINNING=0; the
+ * histograms then bin in JavaScript, with the same results.
+ */
+import { compileModule, instantiate, newWasmMemory, reserveBytes, WasmMemory } from '../wasm/host';
+import { moduleBytes } from '../wasm/assembler';
+import { binKernelFunctions } from './bin-kernel-module';
+
+type BinFunction = (data: number, len: number, from: number, bins: number, inv: number, start: number, w: number, base: number, hi: number, lo: number, n: number) => number;
+
+/** A histogram's bins in the arena: `length` float64 from byte `offset`. */
+export class BinSlot {
+  private cached?: Float64Array;
+
+  constructor(
+    readonly arena: BinArena,
+    public offset: number,
+    readonly length: number,
+  ) {}
+
+  /** The bins, valid until the arena next grows (any alloc or stage): fetch again after one. */
+  view(): Float64Array {
+    const buffer = this.arena.memory.buffer;
+    if (this.cached?.buffer !== buffer || this.cached.byteOffset !== this.offset) this.cached = new Float64Array(buffer, this.offset, this.length);
+    return this.cached;
+  }
+}
+
+const ALIGN = 64;
+/**
+ * The arena's ceiling. Slots come back only when their histograms are collected, which a
+ * loop making accumulators may outrun; past this, new histograms keep plain arrays.
+ */
+const MAX_BYTES = 1 << 30;
+const aligned = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
+
+export class BinArena {
+  private top = ALIGN; // offset 0 stays unused: a slot is never at 0
+  private readonly free = new Map<number, number[]>();
+  private stagingOffset = 0;
+  private stagingBytes = 0;
+  private stagingView?: Float32Array;
+  private readonly released = new FinalizationRegistry<BinSlot>((slot) => this.freeBytes(slot.offset, slot.length * 8));
+
+  constructor(
+    readonly memory: WasmMemory,
+    private readonly kernel: BinFunction,
+    private readonly maxBytes = MAX_BYTES,
+  ) {}
+
+  /** A zeroed slot of `length` float64, returned to the free list when `owner` is collected; undefined when the arena is full (the histogram then keeps a plain array). */
+  alloc(length: number, owner: object): BinSlot | undefined {
+    const offset = this.take(length * 8);
+    if (offset < 0) return undefined;
+    const slot = new BinSlot(this, offset, length);
+    slot.view().fill(0);
+    this.released.register(owner, slot, slot);
+    return slot;
+  }
+
+  /** Frees `slot` now (its histogram moved to a plain array). */
+  release(slot: BinSlot): void {
+    this.released.unregister(slot);
+    this.freeBytes(slot.offset, slot.length * 8);
+  }
+
+  /**
+   * Gives `slot` a new zeroed place of the same length and frees the old one (a re-bin
+   * writes the new bins from the old): views of both, valid until the next growth.
+   * Undefined when the arena is full; the slot is then unchanged.
+   */
+  moveTo(slot: BinSlot): { old: Float64Array; fresh: Float64Array } | undefined {
+    const oldOffset = slot.offset;
+    const offset = this.take(slot.length * 8);
+    if (offset < 0) return undefined;
+    slot.offset = offset;
+    const buffer = this.memory.buffer;
+    const old = new Float64Array(buffer, oldOffset, slot.length);
+    const fresh = slot.view();
+    fresh.fill(0);
+    this.freeBytes(oldOffset, slot.length * 8);
+    return { old, fresh };
+  }
+
+  /**
+   * Copies `data` to the staging area and returns its byte offset, or −1 when the arena
+   * is full (bin in JavaScript then). The memory may grow: views made before are stale.
+   */
+  stage(data: Float32Array): number {
+    const bytes = aligned(data.length * 4);
+    if (bytes > this.stagingBytes) {
+      const offset = this.take(bytes);
+      if (offset < 0) return -1;
+      if (this.stagingBytes > 0) this.freeBytes(this.stagingOffset, this.stagingBytes);
+      [this.stagingOffset, this.stagingBytes] = [offset, bytes];
+    }
+    const buffer = this.memory.buffer;
+    if (this.stagingView?.buffer !== buffer || this.stagingView.byteOffset !== this.stagingOffset) {
+      this.stagingView = new Float32Array(buffer, this.stagingOffset, this.stagingBytes / 4);
+    }
+    this.stagingView.set(data);
+    return this.stagingOffset;
+  }
+
+  /** The kernel (bin-kernel-module.ts) on staged data and a slot. */
+  bin(staged: number, len: number, from: number, slot: BinSlot, w: number, start: number, numBins: number, hi: number, lo: number): number {
+    return this.kernel(staged, len, from, slot.offset, 1 / w, start, w, start * w, hi, lo, numBins);
+  }
+
+  /** Bytes the memory holds (for the memory figures). */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** A free place of `size` bytes (rounded up to ALIGN), or −1 past MAX_BYTES or when the memory cannot grow. */
+  private take(size: number): number {
+    const bytes = aligned(size);
+    const reused = this.free.get(bytes)?.pop();
+    if (reused !== undefined) return reused;
+    const offset = this.top;
+    if (offset + bytes > this.maxBytes) return -1;
+    try {
+      reserveBytes(this.memory, offset + bytes);
+    } catch {
+      return -1; // RangeError: the engine would not grow it
+    }
+    this.top = offset + bytes;
+    return offset;
+  }
+
+  private freeBytes(offset: number, size: number): void {
+    const bytes = aligned(size);
+    let list = this.free.get(bytes);
+    if (!list) this.free.set(bytes, (list = []));
+    list.push(offset);
+  }
+}
+
+let shared: BinArena | null | undefined;
+
+/** This thread's arena, or undefined where WebAssembly is missing or AMCT_WASM_BINNING=0 (bin in JavaScript). */
+export function binArena(): BinArena | undefined {
+  if (shared === undefined) shared = makeArena() ?? null;
+  return shared ?? undefined;
+}
+
+function makeArena(): BinArena | undefined {
+  return process.env.AMCT_WASM_BINNING === '0' ? undefined : newBinArena();
+}
+
+/** A new arena of at most `maxBytes` (binArena() is the one to use; tests make small ones), or undefined without WebAssembly. */
+export function newBinArena(maxBytes = MAX_BYTES): BinArena | undefined {
+  const module = compileModule(() => moduleBytes(binKernelFunctions));
+  const memory = module && newWasmMemory();
+  const exports = module && memory && instantiate(module, memory);
+  return exports && memory ? new BinArena(memory, exports.bin as BinFunction, maxBytes) : undefined;
+}
