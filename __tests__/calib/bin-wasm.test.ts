@@ -132,9 +132,28 @@ describe('binning on WebAssembly', () => {
     const data = [edgeBatch().subarray(0, 900), edgeBatch().map((x) => x * 4)];
     const first = feed(data, small); // its slot, then a batch too large to stage, then a re-bin with no room
     const second = feed(data, small); // the slot the first gave up at its re-bin, then the same again
+    expect([first.hist.inArena, second.hist.inArena]).toEqual([false, false]);
     const js = feed(data, undefined);
     same(js, first);
     same(js, second);
+  });
+
+  test('state() hands over plain bins and frees the slot at once: the next histogram takes it, and the first goes on in JavaScript', () => {
+    const own = newBinArena(16 * BINS + 64 + 8192)!; // one slot and a small staging area
+    const data = [edgeBatch().subarray(0, 1000), edgeBatch().subarray(1000, 2000)];
+    const moved = feed([data[0]], own).hist;
+    const bytes = own.bytes;
+    const state = moved.state();
+    expect(moved.inArena).toBe(false);
+    const next = feed(data, own); // takes the freed slot: the arena has room for no other
+    expect(next.hist.inArena).toBe(true);
+    expect(own.bytes).toBe(bytes);
+    moved.add(data[1].filter((x) => x >= -4 && x < 12)); // within the window: no re-range needed
+    const plain = feed([data[0]], undefined).hist;
+    plain.add(data[1].filter((x) => x >= -4 && x < 12));
+    same({ hist: plain, stops: [] }, { hist: moved, stops: [] });
+    expect(state.bins).toBe(moved.state().bins); // shared, as a plain histogram's are
+    same(feed(data, undefined), next);
   });
 
   test('slots freed by re-bins are reused without one histogram writing into another', () => {

@@ -72,10 +72,24 @@ export class MomentHistogram {
     return this.slot ? this.slot.view() : this.plain!;
   }
 
-  /** Its contents, for another thread to go on with (a plain array: shared, not copied; an arena's: copied out). */
+  /**
+   * Its contents, for another thread to go on with. The bins array is shared, not copied:
+   * bins in the arena are copied out to a plain array first, and their slot is freed at
+   * once (a layer moved back and forth between threads would otherwise take a fresh slot,
+   * and fresh pages, per move until the garbage collector returns the old ones).
+   */
   state(): MomentHistogramState {
-    const bins = this.slot ? this.slot.view().slice() : this.plain!;
-    return { numBins: this.numBins, bins, width: this.width, start: this.start, total: this.total };
+    if (this.slot) {
+      this.plain = this.slot.view().slice();
+      this.slot.arena.release(this.slot);
+      this.slot = undefined;
+    }
+    return { numBins: this.numBins, bins: this.plain!, width: this.width, start: this.start, total: this.total };
+  }
+
+  /** Whether the bins are in a WebAssembly arena (binned there) rather than a plain array. */
+  get inArena(): boolean {
+    return this.slot !== undefined;
   }
 
   get binWidth(): number {
