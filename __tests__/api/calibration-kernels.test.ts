@@ -163,6 +163,18 @@ describe('what the record holds', () => {
     expect((await readRecord(record)).get('conv2')!.scaleW).toEqual(Array.from(scale));
   });
 
+  it('a QuantArq node whose num_bits int8 cannot hold fails its run, naming the node', async () => {
+    const { graph, output } = await calibrationGraph(1);
+    const node = graph.getNode('conv2/weight_quant/QuantArq');
+    node.attr.num_bits = { kind: 'i', value: 9 }; // a hand-edited graph: weights would wrap in int8
+    const session = await Session.create(graph, { backend: 'cpu' });
+    try {
+      await expect(session.run(output, { input: batch(1) })).rejects.toMatchObject({ code: 'INVALID_GRAPH', node: node.name, message: expect.stringMatching(/num_bits = 9.*\[2, 8\]/) });
+    } finally {
+      session.dispose();
+    }
+  });
+
   it('marks skip_fusion layers in the record', async () => {
     const { graph, record, output } = await calibrationGraph(1, 'skip_fusion_layers: "conv2"');
     expect(graph.getNode('bn').op).toBe('FusedBatchNormV3'); // not folded

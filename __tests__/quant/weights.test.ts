@@ -41,6 +41,16 @@ describe('quantizeWeights', () => {
     expect(() => quantizeWeights(new Float32Array(4), [2, 2], Float32Array.from([1, 1, 1]), 1)).toThrow(QuantizeError);
     expect(() => quantizeWeights(new Float32Array(2), [2], Float32Array.from([0]), undefined)).toThrow(/> 0/);
   });
+
+  test('rejects num_bits the int8 output cannot hold (the loop would wrap 200 to −56), and fractional ones', () => {
+    const w = Float32Array.from([200, -300]);
+    for (const bits of [9, 16, 1, 7.5]) {
+      expect(() => quantizeWeights(w, [2], Float32Array.from([1]), undefined, bits)).toThrow(QuantizeError);
+      expect(() => quantizeWeights(w, [2], Float32Array.from([1]), undefined, bits)).toThrow(/num_bits = [\d.]+ for weights.*\[2, 8\]/);
+    }
+    expect(Array.from(quantizeWeights(w, [2], Float32Array.from([1]), undefined, 8))).toEqual([127, -128]);
+    expect(Array.from(quantizeWeights(w, [2], Float32Array.from([1]), undefined, 2))).toEqual([1, -2]);
+  });
 });
 
 describe('quantizeBias', () => {

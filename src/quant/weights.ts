@@ -35,12 +35,24 @@ export function quantizeWeights(
   checkLength(w.length, layout, 'weight');
   paramStride(scaleW.length, layout, 'scale_w'); // checks scale_w's length against the layout
   checkScales(scaleW, 'scale_w');
+  checkWeightBits(numBits);
   const { qmin, qmax } = intRange(numBits);
   const { channels, inner } = layout; // per tensor: one channel of w.length weights
-  // Beyond 8 bits the loop's Int8Array store wraps where the SIMD narrows saturate; fractional
-  // bit counts give bounds that float32 does not hold. Neither is used, but both stay exact.
-  const simd = Number.isInteger(numBits) && numBits >= 1 && numBits <= 8 ? quantizeWeightsSimd(w, scaleW, channels, inner, qmin, qmax) : undefined;
-  return simd ?? quantizeWeightsLoop(w, scaleW, channels, inner, qmin, qmax);
+  return quantizeWeightsSimd(w, scaleW, channels, inner, qmin, qmax) ?? quantizeWeightsLoop(w, scaleW, channels, inner, qmin, qmax);
+}
+
+/**
+ * Weights are stored as int8, so 2..8 bits. Beyond 8 the loop's Int8Array store would wrap
+ * (200 → −56) where the SIMD narrows saturate, and fractional counts give bounds float32
+ * does not hold: both are rejected instead of written.
+ */
+export function checkWeightBits(numBits: number, layer?: string): void {
+  if (!Number.isInteger(numBits) || numBits < 2 || numBits > 8) {
+    throw new QuantizeError('INVALID_ARGUMENT', `num_bits = ${numBits} for weights${layer ? ` of layer ${layer}` : ''}: weights are stored as int8, so it must be an integer in [2, 8]`, {
+      layer,
+      hint: 'set the weights\' num_bits to 8 (AMCT quantizes weights to int8)',
+    });
+  }
 }
 
 /**

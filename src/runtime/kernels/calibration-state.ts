@@ -124,10 +124,13 @@ export function weightSettings(node: NodeDef): { layer: string; recordFile: stri
   const channelWise = attrBool(node, 'channel_wise', false);
   const axis = attrInt(node, 'channel_axis', -1);
   if (channelWise && axis < 0) throw badAttr(node, 'channel_wise is true but channel_axis is not set');
+  const numBits = attrInt(node, 'num_bits', 8);
+  // Weights are stored as int8 (quant/weights.ts checkWeightBits): say so at the node, before any batch.
+  if (!Number.isInteger(numBits) || numBits < 2 || numBits > 8) throw badAttr(node, `num_bits = ${numBits}, but weights are stored as int8: it must be in [2, 8]`);
   return {
     layer: nonEmpty(node, 'layer_name'),
     recordFile: nonEmpty(node, 'record_file'),
-    numBits: attrInt(node, 'num_bits', 8),
+    numBits,
     channelAxis: channelWise ? axis : undefined,
     balanceInputAxis: node.attr.dmq_balancer_param ? attrInt(node, 'balance_input_axis') : undefined,
   };
