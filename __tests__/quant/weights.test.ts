@@ -42,6 +42,31 @@ describe('quantizeWeights', () => {
     expect(() => quantizeWeights(new Float32Array(2), [2], Float32Array.from([0]), undefined)).toThrow(/> 0/);
   });
 
+  test.each([
+    ['HWIO conv, last-axis channels (tiled kernel)', [3, 3, 8, 6], 3],
+    ['OIHW conv, first-axis channels (blocks kernel)', [6, 8, 3, 3], 0],
+    ['per tensor', [5, 7, 3], undefined],
+    ['HWIO conv past one kernel chunk (65,536 weights)', [3, 3, 128, 64], 3],
+    ['OIHW conv past one kernel chunk (65,536 weights)', [64, 128, 3, 3], 0],
+  ])('%s: float32 bytes at any alignment give the int8 of the Float32Array', (_, shape, axis) => {
+    const n = (shape as number[]).reduce((a, d) => a * d, 1);
+    let seed = 7;
+    const w = Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 3);
+    const channels = axis === undefined ? 1 : (shape as number[])[axis as number];
+    const scaleW = Float32Array.from({ length: channels }, (_, c) => 0.004 * (c + 1));
+    const expected = quantizeWeights(w, shape as number[], scaleW, axis as number | undefined);
+    for (const offset of [0, 1, 2, 3]) {
+      const file = new Uint8Array(offset + 4 * n + 5);
+      file.set(new Uint8Array(w.buffer), offset);
+      expect(quantizeWeights(file.subarray(offset, offset + 4 * n), shape as number[], scaleW, axis as number | undefined)).toEqual(expected);
+    }
+  });
+
+  test('float32 bytes that are not whole values, or not the shape\'s count, are refused', () => {
+    expect(() => quantizeWeights(new Uint8Array(10), [2], Float32Array.from([1]), undefined)).toThrow(/not a whole number of float32 values/);
+    expect(() => quantizeWeights(new Uint8Array(12), [2, 2], Float32Array.from([1]), undefined)).toThrow(QuantizeError);
+  });
+
   test('rejects num_bits the int8 output cannot hold (the loop would wrap 200 to −56), and fractional ones', () => {
     const w = Float32Array.from([200, -300]);
     for (const bits of [9, 16, 1, 7.5]) {

@@ -79,7 +79,8 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
   const quantJson = path.resolve(`${base}_quant.json`);
   for (const out of [quantizedPb, quantJson]) assertWritableTarget(out, [model, record]); // before any work: a folder, device or FIFO is refused
 
-  const loaded = await loadGraph(model);
+  // Read once and dropped: the float weights are quantized from the file's bytes, never copied out (ir/tensor-lazy.ts).
+  const loaded = await loadGraph(model, { deferContent: true });
   const inputs = [...(loaded.meta.sourceFiles ?? []), path.resolve(record)];
   for (const out of [quantizedPb, quantJson]) assertNotInput(out, inputs);
   // The model's own problems are reported before the record's (buildDeployable checks again, cheaply).

@@ -51,13 +51,23 @@ async function readFile(file: string, missingCode: 'FILE_NOT_FOUND' | 'WEIGHTS_M
  * checks it the way Graph.validate() does (every input produced, no cycle), so a broken
  * file is reported at load, naming the file and node, rather than at first use.
  */
-export async function loadGraph(file: string): Promise<Graph> {
-  const graph = await readGraph(file);
+export async function loadGraph(file: string, options: LoadOptions = {}): Promise<Graph> {
+  const graph = await readGraph(file, options);
   checkLoaded(graph, file);
   return graph;
 }
 
-async function readGraph(file: string): Promise<Graph> {
+export interface LoadOptions {
+  /**
+   * A .pb's tensor_content is copied out of the file's bytes only when first read, and
+   * written back as it was when never read (DecodeOptions.deferContent). For a graph that
+   * is read once and dropped, like saveModel's: a kept graph would keep the file's bytes
+   * alive while any tensor is unread.
+   */
+  deferContent?: boolean;
+}
+
+async function readGraph(file: string, options: LoadOptions): Promise<Graph> {
   const format = formatOf(file);
   const abs = path.resolve(file);
   if (format === 'pb') {
@@ -65,7 +75,7 @@ async function readGraph(file: string): Promise<Graph> {
     if (bytes.length === 0) {
       throw new FileFormatError('PROTOBUF_MALFORMED', `${file} is empty (0 bytes), not a GraphDef`, { file, hint: 'the file was truncated or never written; export the model again' });
     }
-    const graph = decodeGraphDef(bytes, { file });
+    const graph = decodeGraphDef(bytes, { file, deferContent: options.deferContent });
     graph.meta.sourceFiles = [abs];
     return graph;
   }

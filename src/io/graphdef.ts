@@ -56,6 +56,7 @@ export function graphFromMessage(message: PbGraphDef, opts: DecodeOptions = {}):
     maxTensorBytes: opts.maxTensorBytes ?? DEFAULT_LIMITS.maxTensorBytes,
     maxExpandedBytes: opts.maxExpandedBytes ?? DEFAULT_LIMITS.maxExpandedBytes,
     file: opts.file,
+    deferContent: opts.deferContent,
   };
   const nodes = (message.node ?? []).map((n, i) => nodeFromMessageChecked(n, limits, opts.file, i));
   const meta: GraphMeta = {};

@@ -3,6 +3,7 @@
  * to and from the IR Graph, and atomic file writes.
  */
 export { loadGraph, saveGraph, shardNameFor } from './files';
+export type { LoadOptions } from './files';
 export type { SaveOptions } from './files';
 export { decodeGraphDef, encodeGraphDef } from './graphdef';
 export type { DecodeOptions } from './graphdef';

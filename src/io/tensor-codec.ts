@@ -5,6 +5,7 @@
  */
 import * as os from 'os';
 import { DataType, dtypeName, numElements } from '../ir';
+import { deferData, unreadContent } from '../ir/tensor-lazy';
 import type { TensorData, TensorShape, TensorValue } from '../ir';
 import { allocData, contentBytesPerElement, isKnownDtype, VALUE_PROPS, valueFieldFor } from './dtype-fields';
 import type { ValueField, ValueProp } from './dtype-fields';
@@ -31,6 +32,12 @@ export interface DecodeLimits {
   node?: string;
   /** The file being decoded, named in those errors too. */
   file?: string;
+  /**
+   * tensor_content is copied out of the decoded buffer only when a tensor's `data` is first
+   * read (ir/tensor-lazy.ts), so the graph keeps that buffer alive until then: only for a
+   * buffer nobody else holds (loadGraph's own read of the file).
+   */
+  deferContent?: boolean;
 }
 
 export const DEFAULT_LIMITS: DecodeLimits = { maxTensorBytes: 2 ** 30, maxExpandedBytes: 64 * 2 ** 20 };
@@ -82,7 +89,9 @@ export function tensorFromMessage(m: PbTensor, limits: DecodeLimits = DEFAULT_LI
   if (vf.kind !== 'bytes' && content && content.length > 0) {
     // TensorFlow reads tensor_content first and ignores any typed values beside it.
     checkSize(dtype, shape, vf, count, limits.maxTensorBytes);
-    t.data = fromContent(dtype, content, count);
+    checkContentLength(dtype, content, count);
+    if (limits.deferContent) deferData(t, content, (c) => fromContent(dtype, c, count));
+    else t.data = fromContent(dtype, content, count);
     t.encoding = { kind: 'content' };
     return withOpaque(t, m, ALL_BUT.get('tensorContent')!);
   }
@@ -119,12 +128,15 @@ function checkSize(dtype: DataType, shape: TensorShape, vf: ValueField, count: n
   if (bytes > limit) throw new CodecError(`tensor of shape [${shape.dims}] ${dtypeName(dtype)} would need ${bytes} bytes, over the ${limit}-byte limit`);
 }
 
-/** One copy of tensor_content (a view into the file) into a fresh, aligned typed array. */
-function fromContent(dtype: DataType, content: Uint8Array, count: number): TensorData {
+function checkContentLength(dtype: DataType, content: Uint8Array, count: number): void {
   const per = contentBytesPerElement(dtype)!;
   if (content.length !== count * per) {
     throw new CodecError(`tensor_content has ${content.length} bytes but ${count} elements of ${dtypeName(dtype)} need ${count * per}`);
   }
+}
+
+/** One copy of tensor_content (a view into the file, of a checked length) into a fresh, aligned typed array. */
+function fromContent(dtype: DataType, content: Uint8Array, count: number): TensorData {
   const values = dtype === DataType.DT_COMPLEX64 || dtype === DataType.DT_COMPLEX128 ? count * 2 : count;
   const data = allocData(dtype, values);
   new Uint8Array(data.buffer).set(content);
@@ -145,7 +157,7 @@ export function tensorToMessage(t: TensorValue): PbTensor {
 /** About the bytes `t` takes encoded: all of `data` as tensor_content, or its stored values (≤ 10 bytes each). */
 export function tensorSizeHint(t: TensorValue): number {
   const enc = t.encoding;
-  const lazy = pendingValues(t);
+  const lazy = pendingValues(t) ?? unreadContent(t);
   let n = 32 + (t.opaque?.length ?? 0) + (lazy ? lazy.byteLength : enc?.kind === 'values' ? Math.min(t.data.byteLength, enc.storedCount * 10) : t.data.byteLength);
   for (const s of t.strings ?? []) n += s.length + 2;
   return n;
@@ -160,6 +172,13 @@ function setValues(m: PbTensor, t: TensorValue, vf: ValueField): void {
     if (strings.length !== count) throw new CodecError(`DT_STRING tensor of shape [${t.shape.dims}] has ${strings.length} strings`, 'INVALID_GRAPH');
     const stored = t.encoding?.kind === 'values' && tailRepeats(t, vf, t.encoding.storedCount) ? t.encoding.storedCount : count;
     if (stored > 0) m.stringVal = strings.slice(0, stored);
+    return;
+  }
+  const content = unreadContent(t);
+  if (content) {
+    // Never read: the file's bytes go back as they were (the shape may have been edited since).
+    checkContentLength(t.dtype, content, count);
+    m.tensorContent = content;
     return;
   }
   const lazy = pendingValues(t);

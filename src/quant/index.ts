@@ -13,6 +13,7 @@ export {
 export { channelLayout, elementCount, expandDepthwiseScale } from './channels';
 export type { ChannelLayout } from './channels';
 export { quantizeWeights, quantizeBias } from './weights';
+export type { WeightValues } from './weights-simd';
 export { packDeqScale, unpackDeqScale } from './deq-scale';
 export type { DeqScaleFields } from './deq-scale';
 export { ascendQuant, ascendDequant, ascendAntiQuant, ascendWeightQuant } from './ascend';

@@ -66,15 +66,31 @@ function fillScaleTile(tile: Float32Array, scaleW: Float32Array, channels: numbe
  * [qmin, qmax] (integers within int8), as quantizeWeightsLoop; undefined where WebAssembly
  * SIMD is not available. Arguments are checked by the caller.
  */
-export function quantizeWeightsSimd(w: Float32Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): Int8Array | undefined {
+export function quantizeWeightsSimd(w: WeightValues, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): Int8Array | undefined {
   if (!weightsSimdAvailable()) return undefined;
-  const out = new Int8Array(w.length);
-  if (w.length === 0) return out;
+  const out = new Int8Array(valueCount(w));
+  if (out.length === 0) return out;
   // One channel (per tensor): one scale for all, the tiled kernel's fastest case.
   if (channels === 1) quantizeTiled(kernels!, w, out, scaleW, 1, 1, qmin, qmax);
   else if (inner >= 4) quantizeBlocks(kernels!, w, out, scaleW, channels, inner, qmin, qmax);
   else quantizeTiled(kernels!, w, out, scaleW, channels, inner, qmin, qmax);
   return out;
+}
+
+/**
+ * The weights: float32 values, or their little-endian bytes at any alignment (a .pb's
+ * tensor_content, read without a copy into a Float32Array: ir/tensor-lazy.ts).
+ */
+export type WeightValues = Float32Array | Uint8Array;
+
+function valueCount(w: WeightValues): number {
+  return w instanceof Float32Array ? w.length : w.length / 4;
+}
+
+/** Copies weights [start, start + length) to `dst` (a view into the kernels' memory). */
+function copyValues(dst: Float32Array, w: WeightValues, start: number, length: number): void {
+  if (w instanceof Float32Array) dst.set(w.subarray(start, start + length));
+  else new Uint8Array(dst.buffer, dst.byteOffset, 4 * length).set(w.subarray(4 * start, 4 * (start + length)));
 }
 
 /** Memory layout of one call: the chunk's floats, its int8 results, then the scales. */
@@ -99,16 +115,17 @@ function wholeSteps(period: number): number {
  * whole steps of the kernel (16 floats), which it wraps between steps; no longer than the
  * weights themselves (then it never wraps).
  */
-function quantizeTiled(k: Kernels, w: Float32Array, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): void {
-  const padded = roundUp(w.length, 16);
+function quantizeTiled(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): void {
+  const count = out.length;
+  const padded = roundUp(count, 16);
   const tileLength = Math.min(wholeSteps(channels * inner), padded);
   const chunk = Math.min(CHUNK, padded);
   const m = views(k, chunk, tileLength);
   fillScaleTile(m.scaleView.subarray(0, tileLength), scaleW, channels, inner);
-  for (let start = 0; start < w.length; start += chunk) {
-    const length = Math.min(chunk, w.length - start);
+  for (let start = 0; start < count; start += chunk) {
+    const length = Math.min(chunk, count - start);
     const steps = roundUp(length, 16);
-    m.src.set(w.subarray(start, start + length));
+    copyValues(m.src, w, start, length);
     m.src.fill(0, length, steps); // a partial last step: any finite value, its results are not read
     k.tiled(0, m.dst, steps, m.scales, 4 * tileLength, 4 * (start % tileLength), qmin, qmax);
     out.set(m.out.subarray(0, length), start);
@@ -120,15 +137,15 @@ function quantizeTiled(k: Kernels, w: Float32Array, out: Int8Array, scaleW: Floa
  * longer than CHUNK is cut into pieces of about equal length (each ≥ CHUNK / 2, so ≥ 4),
  * each run as one block of its own with the block's channel.
  */
-function quantizeBlocks(k: Kernels, w: Float32Array, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): void {
-  const blockCount = w.length / inner;
+function quantizeBlocks(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): void {
+  const blockCount = out.length / inner;
   const pieces = Math.ceil(inner / CHUNK);
   const piece = Math.ceil(inner / pieces);
   const blocksPerChunk = Math.max(1, Math.floor(CHUNK / inner));
   const m = views(k, pieces > 1 ? piece : blocksPerChunk * inner, channels);
   m.scaleView.set(scaleW);
   const run = (start: number, count: number, length: number, channel: number) => {
-    m.src.set(w.subarray(start, start + count * length));
+    copyValues(m.src, w, start, count * length);
     k.blocks(0, m.dst, count, length, m.scales, channels, channel, qmin, qmax);
     out.set(m.out.subarray(0, count * length), start);
   };

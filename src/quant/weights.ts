@@ -9,6 +9,7 @@ import { QuantizeError } from '../errors';
 import { channelLayout, checkLength, paramStride } from './channels';
 import { f32, INT32_MAX, INT32_MIN, intRange, roundHalfAwayFromZero } from './round';
 import { quantizeWeightsSimd } from './weights-simd';
+import type { WeightValues } from './weights-simd';
 
 function checkScales(scales: ArrayLike<number>, what: string): void {
   for (let i = 0; i < scales.length; i++) {
@@ -21,24 +22,36 @@ function checkScales(scales: ArrayLike<number>, what: string): void {
 
 /**
  * Quantizes weights per channel along `channelAxis` (undefined = per tensor, scaleW of
- * length 1). Division is float32 (AMCT's ArqQuantReal divides float by float). Runs on
+ * length 1). `w`: float32 values, or their little-endian bytes (a .pb's tensor_content
+ * read without a copy: ir unreadContent). Division is float32 (AMCT's ArqQuantReal divides float by float). Runs on
  * WebAssembly SIMD where available (weights-simd.ts, same int8 values), else the loop below.
  */
 export function quantizeWeights(
-  w: Float32Array,
+  w: WeightValues,
   shape: readonly number[],
   scaleW: Float32Array,
   channelAxis: number | undefined,
   numBits = 8,
 ): Int8Array {
   const layout = channelLayout(shape, scaleW.length === 1 ? undefined : channelAxis, 'weight');
-  checkLength(w.length, layout, 'weight');
+  if (!(w instanceof Float32Array) && w.length % 4 !== 0) {
+    throw new QuantizeError('INVALID_ARGUMENT', `weight bytes: ${w.length} is not a whole number of float32 values`, { hint: 'pass the tensor_content of a DT_FLOAT tensor' });
+  }
+  checkLength(w instanceof Float32Array ? w.length : w.length / 4, layout, 'weight');
   paramStride(scaleW.length, layout, 'scale_w'); // checks scale_w's length against the layout
   checkScales(scaleW, 'scale_w');
   checkWeightBits(numBits);
   const { qmin, qmax } = intRange(numBits);
   const { channels, inner } = layout; // per tensor: one channel of w.length weights
-  return quantizeWeightsSimd(w, scaleW, channels, inner, qmin, qmax) ?? quantizeWeightsLoop(w, scaleW, channels, inner, qmin, qmax);
+  return quantizeWeightsSimd(w, scaleW, channels, inner, qmin, qmax) ?? quantizeWeightsLoop(asFloat32(w), scaleW, channels, inner, qmin, qmax);
+}
+
+/** Little-endian float32 bytes at any alignment as a Float32Array (a copy); a Float32Array as it is. */
+function asFloat32(w: WeightValues): Float32Array {
+  if (w instanceof Float32Array) return w;
+  const out = new Float32Array(w.length / 4);
+  new Uint8Array(out.buffer).set(w);
+  return out;
 }
 
 /**

@@ -4,8 +4,10 @@
  * record that does not fit the model fails without leaving a half-edited graph.
  */
 import { QuantizeError, RecordError } from '../../errors';
-import { attrInts, attrString, attrTensor, Graph, NodeDef, TensorValue, toFloat32 } from '../../ir';
+import { attrInts, attrString, attrTensor, DataType, Graph, NodeDef, TensorValue, toFloat32 } from '../../ir';
+import { unreadContent } from '../../ir/tensor-lazy';
 import { expandDepthwiseScale, packDeqScale, quantizeBias, quantizeWeights } from '../../quant';
+import type { WeightValues } from '../../quant';
 import type { LayerRecord } from '../../record';
 import { hasWeights, LayerCandidate, recordKeysOf } from '../layer-types';
 import { balancedWeight } from './balance';
@@ -116,6 +118,16 @@ function scalesPerOutput(layer: LayerCandidate, scaleW: Float32Array, weight: Te
   return multiplier === 1 ? scaleW : expandDepthwiseScale(scaleW, multiplier);
 }
 
+/**
+ * The weight as quantizeWeights takes it: a float weight never read since the model was
+ * loaded (saveModel's) as the file's bytes, without a copy; else its float32 values,
+ * scaled by the DMQ balance factors when the record has them.
+ */
+function weightValues(layer: LayerCandidate, rec: LayerRecord, w: TensorValue): WeightValues {
+  const raw = w.dtype === DataType.DT_FLOAT && !rec.tensorBalanceFactor?.length ? unreadContent(w) : undefined;
+  return raw ?? balancedWeight(layer, rec, toFloat32(w), w.shape.dims);
+}
+
 function planWeights(graph: Graph, layer: LayerCandidate, node: NodeDef, rec: LayerRecord & { scaleD: number }, plan: LayerPlan): void {
   const wConst = constBehind(graph, node.inputs[layer.weightInput!]);
   if (!wConst) {
@@ -128,7 +140,7 @@ function planWeights(graph: Graph, layer: LayerCandidate, node: NodeDef, rec: La
   const dims = w.shape.dims;
   plan.weight = {
     weightConst: wConst.name,
-    weightInt8: quantizeWeights(balancedWeight(layer, rec, toFloat32(w), dims), dims, scaleW, axis),
+    weightInt8: quantizeWeights(weightValues(layer, rec, w), dims, scaleW, axis),
     weightShape: [...dims],
     offsetW: new Int8Array(scaleW.length),
     offsetShape: dims.map((_, i) => (i === axis ? scaleW.length : 1)),
