@@ -6,6 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { saveModel } from '../src/api/save-model';
 import { preprocessImage, readImage } from '../src/data';
 import type { ImagePreprocess } from '../src/data';
@@ -117,13 +119,28 @@ export interface Timing {
   cpu: number;
 }
 
-/** Medians of `fns` timed in alternation after `warmup` rounds, wall clock and process CPU time. */
-export async function interleaved(runs: number, fns: (() => Promise<unknown>)[], warmup = 2): Promise<Timing[]> {
+/**
+ * A full garbage collection, outside any timing: V8's --expose-gc turned on at run time.
+ * Alternating sides otherwise pass garbage to each other: a call that allocates 40 MB
+ * leaves a collection for whichever call comes next, and a 15 ms decode then times 30.
+ */
+export const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+/**
+ * Medians of `fns` timed in alternation after `warmup` rounds, wall clock and process CPU
+ * time. `clean`: a full collection before each timed call, so each pays for the
+ * collections its own allocations start, not for the garbage of the call before.
+ */
+export async function interleaved(runs: number, fns: (() => Promise<unknown>)[], warmup = 2, clean = false): Promise<Timing[]> {
   for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
   const wall: number[][] = fns.map(() => []);
   const cpu: number[][] = fns.map(() => []);
   for (let i = 0; i < runs; i++) {
     for (const [k, fn] of fns.entries()) {
+      if (clean) collectGarbage();
       const [w0, c0] = [performance.now(), cpuMs()];
       await fn();
       cpu[k].push(cpuMs() - c0);

@@ -9,9 +9,14 @@
  * 2. Session time of the quantized graph against the float graph on the same input, per
  *    backend: the price of simulating the Ascend ops with tfjs ops.
  * Medians of interleaved runs measured in this one process, wall clock and process CPU
- * time (the steadier figure on a shared machine); nothing is asserted.
+ * time (the steadier figure on a shared machine); nothing is asserted. Alternated, the
+ * ~25 MB saveModel allocates can leave a collection for the next decode + encode to pay
+ * (that denominator swung from 17 to 55 ms between sittings); with `gc` a full collection
+ * runs, untimed, before each timed call of part 1. That is not the cure it seems on this
+ * VM: the collection hands the big buffers back to the OS, and saveModel's next 16.5 MB
+ * file read then faults in fresh pages at ~15 µs each (+35-50 ms), so report both.
  *
- *   npx ts-node --transpile-only bench/save-bench.ts [saveRuns=7] [wasmRuns=15] [cpuRuns=3]
+ *   npx ts-node --transpile-only bench/save-bench.ts [saveRuns=7] [wasmRuns=15] [cpuRuns=3] [gc]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -40,6 +45,8 @@ import { nsfwjsArtifacts } from '../__tests__/helpers/models';
 const SAVE_RUNS = Number(process.argv[2] ?? 7);
 const RUNS: Record<string, number> = { wasm: Number(process.argv[3] ?? 15), cpu: Number(process.argv[4] ?? 3) };
 const WARMUP = 2;
+/** 4th argument `gc`: a full collection before each timed call of part 1 (see the header). */
+const CLEAN = process.argv[5] === 'gc';
 const OUTPUT = 'Identity';
 
 /** A deterministic 1×224×224×3 image in [0, 1] (smooth gradients plus a pattern). */
@@ -60,8 +67,8 @@ async function benchSave(dir: string, pb: string, record: string): Promise<void>
     () => saveModel(pb, [OUTPUT], record, path.join(dir, `run${k++ % 2}`)),
     async () => encodeGraphDef(decodeGraphDef(bytes)),
     async () => T.encode(T.decode(bytes)).finish(),
-  ], WARMUP);
-  console.log(`\nsaveModel vs decode + encode of the same ${(bytes.length / 2 ** 20).toFixed(1)} MB .pb (medians of ${SAVE_RUNS}, ${WARMUP} warm-ups)`);
+  ], WARMUP, CLEAN);
+  console.log(`\nsaveModel vs decode + encode of the same ${(bytes.length / 2 ** 20).toFixed(1)} MB .pb (medians of ${SAVE_RUNS}, ${WARMUP} warm-ups${CLEAN ? ', a full GC before each timed call' : ''})`);
   console.log(`  saveModel / (decodeGraphDef + encodeGraphDef):          ${ratioLine(save, ours)}`);
   console.log(`  saveModel / (protobufjs GraphDef.decode + encode, bare): ${ratioLine(save, bare)}`);
 }
@@ -83,7 +90,7 @@ async function phases(dir: string, pb: string, record: string): Promise<void> {
       w.push(performance.now());
     };
     mark();
-    const g = await loadGraph(pb);
+    const g = await loadGraph(pb, { deferContent: true }); // as saveModel reads it
     mark();
     const records = await readRecord(record);
     mark();
