@@ -15,6 +15,12 @@ describe('tensor names', () => {
   test('node alone means output 0; suffix is the index', () => {
     expect(parseTensorName('conv')).toEqual({ node: 'conv', index: 0 });
     expect(parseTensorName('a/b:3')).toEqual({ node: 'a/b', index: 3 });
+    // Only a last colon followed by digits to the end splits the name.
+    const cases: [string, string, number][] = [
+      ['a:1:2', 'a:1', 2], ['a::3', 'a:', 3], ['x/y:007', 'x/y', 7], [':1', ':1', 0], ['a:', 'a:', 0], ['a:b', 'a:b', 0],
+      ['a:1b', 'a:1b', 0], ['a:-1', 'a:-1', 0], ['a: 1', 'a: 1', 0], ['a:１', 'a:１', 0], ['::', '::', 0],
+    ];
+    for (const [name, node, index] of cases) expect(parseTensorName(name)).toEqual({ node, index });
     expect(canonicalTensorName('x:0')).toBe('x');
     expect(() => parseTensorName('^ctrl')).toThrow(GraphError);
     expect(() => parseTensorName('')).toThrow(GraphError);

@@ -6,16 +6,28 @@ export interface TensorRef {
   index: number;
 }
 
-const INDEX_SUFFIX = /^(.*):(\d+)$/;
+/** Whether name[from, end) is one or more ASCII digits. */
+function digitsFrom(name: string, from: number): boolean {
+  if (from >= name.length) return false;
+  for (let i = from; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
+/**
+ * "node:12" → node, 12; "node" → node, 0. Only a last colon followed by digits to the end
+ * splits (as /^(.+):(\d+)$/ would; a scan, since the passes call this for every edge).
+ */
 export function parseTensorName(name: string): TensorRef {
   if (name.length === 0 || name.startsWith('^')) {
     throw new GraphError('INVALID_TENSOR_NAME', `"${name}" is not a tensor name`, {
       hint: 'use "node" or "node:index"; control inputs ("^node") carry no tensor',
     });
   }
-  const m = INDEX_SUFFIX.exec(name);
-  if (m && m[1].length > 0) return { node: m[1], index: Number(m[2]) };
+  const colon = name.lastIndexOf(':');
+  if (colon > 0 && digitsFrom(name, colon + 1)) return { node: name.slice(0, colon), index: Number(name.slice(colon + 1)) };
   return { node: name, index: 0 };
 }
 
