@@ -9,6 +9,15 @@
  * Also the maxRSS of a child that only loads the model, as the floor.
  *
  *   npx ts-node --transpile-only bench/memory-bench.ts
+ *
+ * Under ts-node every process also holds the TypeScript compiler, and the statistics thread
+ * compiles its own sources (~80–130 MiB more for calibration). What a user of the package
+ * sees, from compiled JavaScript (the thread then loads thread.js):
+ *
+ *   npx tsc -p tsconfig.json --outDir node_modules/.cache/amct-bench-js && cp -r schema node_modules/.cache/amct-bench-js/ &&
+ *     node node_modules/.cache/amct-bench-js/bench/memory-bench.js
+ *
+ * (inside node_modules, so the compiled files find the packages and git ignores them)
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -26,7 +35,9 @@ async function child(step: string, dir: string): Promise<void> {
   const pb = path.join(dir, 'model.pb');
   const record = path.join(dir, 'record.txt');
   if (step === 'prepare') {
-    await saveGraph(await BENCH_MODELS.nsfwjs.load(), pb);
+    const graph = await BENCH_MODELS.nsfwjs.load();
+    await saveGraph(graph, pb);
+    fs.writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(outputsOf(graph)));
   } else if (step === 'load') {
     await loadGraph(pb);
   } else if (step === 'calibration' || step === 'calibration-main-thread') {
@@ -40,8 +51,8 @@ async function child(step: string, dir: string): Promise<void> {
     for (const b of batches) await session.run(q.calibOutputs, { [input.name]: b });
     session.dispose();
   } else if (step === 'save') {
-    const graph = await loadGraph(pb);
-    await saveModel(pb, outputsOf(graph), record, path.join(dir, 'deploy'));
+    // The outputs from the prepare step: a graph loaded here would stay alive beside saveModel's.
+    await saveModel(pb, JSON.parse(fs.readFileSync(path.join(dir, 'outputs.json'), 'utf8')), record, path.join(dir, 'deploy'));
   }
   process.stdout.write(`${maxRssMiB().toFixed(1)}\n`);
 }

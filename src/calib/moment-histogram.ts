@@ -39,6 +39,20 @@ export interface MomentHistogramState {
   total: number;
 }
 
+/**
+ * Copies the bins from the first to the last non-zero one into `to` (zeroed): the rest
+ * stays untouched, so its pages are never made resident (a layer's values often fill a
+ * part of the window only).
+ */
+function copyUsed(from: Float64Array, to: Float64Array): void {
+  let first = 0;
+  let last = from.length / 2 - 1;
+  // A sum can be non-zero in an empty bin: what a rejected batch's removal left to rounding.
+  while (first <= last && from[2 * first] === 0 && from[2 * first + 1] === 0) first++;
+  while (last >= first && from[2 * last] === 0 && from[2 * last + 1] === 0) last--;
+  if (first <= last) to.set(from.subarray(2 * first, 2 * last + 2), 2 * first);
+}
+
 export class MomentHistogram {
   /** Interleaved per bin: [2i] count, [2i + 1] sum of (value − left edge); one cache line per bin. */
   private plain?: Float64Array;
@@ -58,7 +72,7 @@ export class MomentHistogram {
     arena?: BinArena,
   ) {
     this.slot = arena?.alloc(2 * numBins, this);
-    if (this.slot && from) this.slot.view().set(from.bins);
+    if (this.slot && from) copyUsed(from.bins, this.slot.view());
     if (!this.slot) this.plain = from?.bins ?? new Float64Array(2 * numBins);
     if (from) {
       this.width = from.width;
@@ -80,7 +94,8 @@ export class MomentHistogram {
    */
   state(): MomentHistogramState {
     if (this.slot) {
-      this.plain = this.slot.view().slice();
+      this.plain = new Float64Array(2 * this.numBins);
+      copyUsed(this.slot.view(), this.plain);
       this.slot.arena.release(this.slot);
       this.slot = undefined;
     }
