@@ -16,6 +16,11 @@ import { findLayers, planLayer, prepareGraph } from '../../src/passes';
 import { quantizeWeights } from '../../src/quant';
 import type { LayerRecord } from '../../src/record';
 import { GraphBuilder } from '../helpers/graph-builders';
+import { saveModel } from '../../src/api/save-model';
+import { readDeferred } from '../../src/ir/tensor-lazy';
+import type { TensorValue } from '../../src/ir';
+import { randomFeeds } from '../passes/session-compare';
+import { calibrate, writeRecordFile } from '../api/save-fixtures';
 
 let dir: string;
 beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amct-lazy-content-'))));
@@ -101,5 +106,29 @@ describe('deferred tensor_content', () => {
     expect(unreadContent(w)).toBeDefined();
     const eager = await loadGraph(file);
     expect(plan.weight!.weightInt8).toEqual(quantizeWeights(toFloat32(attrTensor(eager.getNode('conv/weights'))), [3, 3, 3, 5], Float32Array.from(scaleW), 3));
+  });
+
+  test('readDeferred copies out every unread tensor of a graph, so it no longer needs the file\'s bytes', async () => {
+    const { file, bytes } = await convPb('settle');
+    const g = await loadGraph(file, { deferContent: true });
+    const tensors = (): TensorValue[] => g.nodes().flatMap((n) => Object.values(n.attr).flatMap((a) => (a.kind === 'tensor' ? [a.value] : [])));
+    expect(tensors().filter((t) => unreadContent(t)).length).toBeGreaterThan(1);
+    for (const n of g.nodes()) readDeferred(Object.values(n.attr));
+    expect(tensors().filter((t) => unreadContent(t))).toEqual([]);
+    expect(Buffer.from(encodeGraphDef(g)).equals(bytes)).toBe(true);
+  });
+
+  test('saveModel returns a graph that does not hold the model file: no tensor is left unread', async () => {
+    const b = new GraphBuilder(23);
+    b.unary('out', 'Relu', b.biasAdd('ba', b.conv2d('conv', b.input(), [3, 3, 3, 5]), 5));
+    b.const('unused_shape', [4], [1, 2, 3, 4]); // a Const saveModel does not replace
+    const file = path.join(dir, 'save.pb');
+    await saveGraph(b.graph, file);
+    const record = await writeRecordFile(dir, await calibrate(b.graph, [randomFeeds(b.graph, 1)]));
+    const result = await saveModel(file, ['out'], record, path.join(dir, 'deploy'));
+    const tensors = result.graph.nodes().flatMap((n) => Object.values(n.attr).flatMap((a) => (a.kind === 'tensor' ? [a.value] : [])));
+    expect(tensors.length).toBeGreaterThan(3);
+    expect(tensors.filter((t) => unreadContent(t))).toEqual([]);
+    expect(Buffer.from(encodeGraphDef(result.graph)).equals(fs.readFileSync(result.quantizedPb))).toBe(true);
   });
 });

@@ -8,7 +8,7 @@
  * buffer it owns: the tensor keeps it alive until `data` is read, and a change to the
  * buffer would change the tensor.
  */
-import type { TensorData, TensorValue } from './types';
+import type { AttrValue, TensorData, TensorValue } from './types';
 
 const unread = new WeakMap<TensorValue, Uint8Array>();
 
@@ -40,4 +40,16 @@ function settle(t: TensorValue, data: TensorData): void {
  */
 export function unreadContent(t: TensorValue): Uint8Array | undefined {
   return unread.get(t);
+}
+
+/**
+ * Copies out every still-unread tensor among `attrs` (a graph's node attributes), so the
+ * graph no longer keeps the buffer they were decoded from: saveModel does this to the
+ * graph it returns, which would otherwise hold the whole model file for a few small Consts.
+ */
+export function readDeferred(attrs: Iterable<AttrValue>): void {
+  for (const a of attrs) {
+    const tensors = a.kind === 'tensor' ? [a.value] : a.kind === 'list' ? a.value.tensor ?? [] : [];
+    for (const t of tensors) if (unread.has(t)) void t.data;
+  }
 }
