@@ -85,6 +85,30 @@ test('writeFilesAtomic renames nothing and leaves no temp when one temp cannot b
   expect(fs.readdirSync(dir)).toEqual(['a.txt']);
 });
 
+test('writeFilesAtomic takes a promise of one file\'s contents: the others are written meanwhile; a rejected one fails as itself, renaming nothing', async () => {
+  const a = path.join(dir, 'a.txt');
+  const b = path.join(dir, 'b.txt');
+  fs.writeFileSync(a, 'old');
+  let started = false;
+  const later = new Promise<string>((resolve) => setTimeout(() => resolve(`new, b started first: ${started}`), 50));
+  const open = fs.promises.open;
+  const spy = jest.spyOn(fs.promises, 'open').mockImplementation((file, ...rest) => {
+    if (String(file).includes('.b.txt.')) started = true;
+    return open(file, ...rest);
+  });
+  try {
+    await writeFilesAtomic([{ target: a, data: later }, { target: b, data: 'b' }]);
+    expect(fs.readFileSync(a, 'utf8')).toBe('new, b started first: true');
+    const failure = new Error('the hash failed');
+    await expect(writeFilesAtomic([{ target: a, data: Promise.reject(failure) }, { target: b, data: 'b2' }])).rejects.toBe(failure);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(fs.readFileSync(a, 'utf8')).toBe('new, b started first: true');
+  expect(fs.readFileSync(b, 'utf8')).toBe('b');
+  expect(fs.readdirSync(dir).sort()).toEqual(['a.txt', 'b.txt']);
+});
+
 test('saveGraph to model.json whose shard path is a FIFO writes nothing', async () => {
   const graph = await loadGraph(MNIST);
   execFileSync('mkfifo', [path.join(dir, 'group1-shard1of1.bin')]);

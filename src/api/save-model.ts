@@ -12,7 +12,7 @@
  * calibration quantizeModel started on it has not finished; convertModel takes one the
  * user wrote by hand and skips that check. They share everything else but the wording of errors.
  */
-import { createHash } from 'crypto';
+import { webcrypto } from 'crypto';
 import * as path from 'path';
 import { AmctError, QuantizeError } from '../errors';
 import type { Graph } from '../ir';
@@ -67,8 +67,9 @@ async function writePair(graph: Graph, quantizedPb: string, quantJson: string, j
     if (!(e instanceof AmctError)) throw e;
     throw new QuantizeError(e.code, e.detail, { file: quantizedPb, node: e.node, hint: e.hint, cause: e });
   }
-  const sha256 = createHash('sha256').update(pb).digest('hex');
-  const text = JSON.stringify({ ...json, quantized_model_sha256: sha256 }, null, 2) + '\n';
+  // Hashed on libuv's threads (WebCrypto) while the .pb's temp is written and flushed; the json's follows the
+  // hash. (encodeGraphDef's bytes sit in a plain ArrayBuffer, as digest's type wants.)
+  const text = webcrypto.subtle.digest('SHA-256', pb as Uint8Array<ArrayBuffer>).then((hash) => JSON.stringify({ ...json, quantized_model_sha256: Buffer.from(hash).toString('hex') }, null, 2) + '\n');
   await writeFilesAtomic([{ target: quantJson, data: text }, { target: quantizedPb, data: pb }], { inputs });
 }
 

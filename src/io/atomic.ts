@@ -125,13 +125,15 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
 }
 
 /** Writes and flushes one temp beside `target`; returns its path. */
-async function writeTemp(target: string, data: string | Uint8Array): Promise<string> {
+async function writeTemp(target: string, data: AtomicFile['data']): Promise<string> {
+  // A promise (text that waits on a hash of another file of the same write) fails as itself, before any temp exists.
+  const content = await data;
   const stat = await fs.stat(target).catch(() => undefined);
   const temp = tempFor(target);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(temp, 'wx', stat ? stat.mode & 0o777 : 0o666);
-    await handle.writeFile(data);
+    await handle.writeFile(content);
     await handle.sync(); // the data must be on disk before the rename makes it visible
     await handle.close();
     return temp;
@@ -144,7 +146,8 @@ async function writeTemp(target: string, data: string | Uint8Array): Promise<str
 
 export interface AtomicFile {
   target: string;
-  data: string | Uint8Array;
+  /** The contents, or their promise: the other files of the write start meanwhile. */
+  data: string | Uint8Array | Promise<string | Uint8Array>;
 }
 
 /**
@@ -156,6 +159,9 @@ export interface AtomicFile {
  * the rest old; order the list so that state is the one readers can detect.
  */
 export async function writeFilesAtomic(files: readonly AtomicFile[], options: AtomicWriteOptions = {}): Promise<void> {
+  // A promised content that fails while the checks below are awaited is reported by its own
+  // writeTemp; until then it must not count as an unhandled rejection (which ends the process).
+  for (const f of files) if (f.data instanceof Promise) f.data.catch(() => undefined);
   for (const f of files) assertWritableTarget(f.target, options.inputs);
   for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.target))))) await removeStaleTemps(dir);
   const temps: string[] = [];
