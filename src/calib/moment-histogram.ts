@@ -275,7 +275,7 @@ export class MomentHistogram {
     for (let i = 0; i < this.numBins; i++) if (bins[2 * i] > 0) m++;
     const model: BinModel = { n: new Float64Array(m), mean: new Float64Array(m), half: new Float64Array(m), total: this.total, width: this.width };
     for (let i = 0, k = 0; i < this.numBins; i++) {
-      const b = this.bin(i);
+      const b = this.binOf(bins, i);
       if (b === undefined) continue;
       model.n[k] = b.n;
       model.mean[k] = b.mean;
@@ -286,7 +286,11 @@ export class MomentHistogram {
 
   /** Bin i as count, mean and variance, or undefined when empty. */
   bin(i: number): Bin | undefined {
-    const bins = this.bins;
+    return this.binOf(this.bins, i);
+  }
+
+  /** bin(i) from the bins fetched once by a loop over them (an arena's view costs a check per fetch). */
+  private binOf(bins: Float64Array, i: number): Bin | undefined {
     const n = bins[2 * i];
     if (n === 0) return undefined;
     const m = bins[2 * i + 1] / n;
@@ -303,9 +307,10 @@ export class MomentHistogram {
    */
   quantile(r: number, fromTop: boolean, min: number, max: number): number {
     let seen = 0;
+    const bins = this.bins;
     for (let k = 0; k < this.numBins; k++) {
       const i = fromTop ? this.numBins - 1 - k : k;
-      const b = this.bin(i);
+      const b = this.binOf(bins, i);
       if (b === undefined) continue;
       if (seen + b.n >= r) {
         const half = Math.sqrt(3 * b.variance);
