@@ -10,6 +10,7 @@
  */
 import { roundHalfAwayFromZero } from '../quant/round';
 import { BinModel } from './moment-histogram';
+import { lossSumsSimd } from './loss-simd';
 
 /** ∫ over [u, v] of (x − q)², in a form without cancellation when q is far away. */
 function segment(u: number, v: number, q: number): number {
@@ -97,8 +98,13 @@ function loss(p: PreparedBins, lo: number, c: number, s: number): number {
   return sum / p.total;
 }
 
-/** The loss of each candidate clip range, over one histogram snapshot. */
-export function candidateLosses(m: BinModel, candidates: readonly { lo: number; clip: number; scale: number }[]): number[] {
+/**
+ * The loss of each candidate clip range, over one histogram snapshot: on WebAssembly SIMD,
+ * two candidates at a time with the same bits (loss-kernel-module.ts), else the loop above.
+ * `simd: false` runs the loop (the tests compare the two).
+ */
+export function candidateLosses(m: BinModel, candidates: readonly { lo: number; clip: number; scale: number }[], simd = true): number[] {
   const p = prepare(m);
-  return candidates.map((c) => loss(p, c.lo, c.clip, c.scale));
+  const sums = simd ? lossSumsSimd({ ...p }, candidates.map((c) => ({ ...c, qLo: quantize(c.lo, c.lo, c.clip, c.scale), qC: quantize(c.clip, c.lo, c.clip, c.scale) }))) : undefined;
+  return sums ? Array.from(sums, (sum) => sum / p.total) : candidates.map((c) => loss(p, c.lo, c.clip, c.scale));
 }
