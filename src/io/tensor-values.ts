@@ -4,6 +4,7 @@
  * the shape (none stored means zeros), so a zero tensor of shape [64] is `float_val: 0`.
  */
 import type { TensorData, TensorValue } from '../ir';
+import { computeDataLater } from '../ir/tensor-lazy';
 import { allocData } from './dtype-fields';
 import type { ValueField } from './dtype-fields';
 import { FileFormatError } from '../errors';
@@ -81,32 +82,20 @@ function expandLater(t: TensorValue, vf: ValueField, values: ArrayLike<unknown>,
   pending.set(t, stored);
   const bytes = total * bytesPer(t, vf);
   const storedCount = values.length; // a number: the getter must not keep `values` (the decoded message) alive
-  Object.defineProperty(t, 'data', {
-    configurable: true,
-    enumerable: true,
-    get(this: TensorValue): TensorData {
-      if (bytes > limits.maxExpandedBytes) {
-        throw new FileFormatError('TENSOR_TOO_LARGE', `the constant tensor of shape [${t.shape.dims}] claims ${total} elements (${bytes} bytes) from ${storedCount} stored values, over the ${limits.maxExpandedBytes}-byte limit for repeated values`, {
-          file: limits.file,
-          node: limits.node,
-          hint: 'the file is corrupt or hostile; re-export the model (a genuine tensor this large can be read with decodeGraphDef(bytes, { maxExpandedBytes }))',
-        });
-      }
-      const data = allocData(t.dtype, total);
-      data.set(stored as never);
-      fillTail(data, stored.length, vf.perElement);
-      settle(this, data);
-      return data;
-    },
-    set(this: TensorValue, data: TensorData) {
-      settle(this, data);
-    },
-  });
-}
-
-function settle(t: TensorValue, data: TensorData): void {
-  pending.delete(t);
-  Object.defineProperty(t, 'data', { value: data, writable: true, enumerable: true, configurable: true });
+  const compute = (): TensorData => {
+    if (bytes > limits.maxExpandedBytes) {
+      throw new FileFormatError('TENSOR_TOO_LARGE', `the constant tensor of shape [${t.shape.dims}] claims ${total} elements (${bytes} bytes) from ${storedCount} stored values, over the ${limits.maxExpandedBytes}-byte limit for repeated values`, {
+        file: limits.file,
+        node: limits.node,
+        hint: 'the file is corrupt or hostile; re-export the model (a genuine tensor this large can be read with decodeGraphDef(bytes, { maxExpandedBytes }))',
+      });
+    }
+    const data = allocData(t.dtype, total);
+    data.set(stored as never);
+    fillTail(data, stored.length, vf.perElement);
+    return data;
+  };
+  computeDataLater(t, compute, () => pending.delete(t));
 }
 
 function checkStored(stored: number, total: number): void {

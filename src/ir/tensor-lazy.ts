@@ -1,6 +1,8 @@
 /**
- * Tensors whose values are still the bytes of a file's tensor_content, copied into their
- * typed array only when `data` is first read. saveModel reads a model only to replace its
+ * Tensors whose `data` is computed at first read (computeDataLater): Consts of a repeated
+ * tail expanded only when needed (io/tensor-values.ts), and tensors whose values are still
+ * the bytes of a file's tensor_content, copied into their typed array only when `data` is
+ * first read (deferData). saveModel reads a model only to replace its
  * float weights: quantized straight from those bytes (unreadContent), the 16.5 MB of
  * nsfwjs's weights are never copied, and the garbage collector has that much less to chase.
  *
@@ -12,26 +14,34 @@ import type { AttrValue, TensorData, TensorValue } from './types';
 
 const unread = new WeakMap<TensorValue, Uint8Array>();
 
-/** Makes `t.data` a getter that copies `content` out (with `copy`) at first read; assigning `data` settles it too. */
-export function deferData(t: TensorValue, content: Uint8Array, copy: (content: Uint8Array) => TensorData): void {
-  unread.set(t, content);
+/**
+ * Makes `t.data` a getter that computes the values at first read (`compute` may throw, and
+ * then nothing changes); the first read or assignment makes `data` a plain property again
+ * and calls `settled`.
+ */
+export function computeDataLater(t: TensorValue, compute: () => TensorData, settled: () => void): void {
+  const settle = (data: TensorData) => {
+    settled();
+    Object.defineProperty(t, 'data', { value: data, writable: true, enumerable: true, configurable: true });
+  };
   Object.defineProperty(t, 'data', {
     configurable: true,
     enumerable: true,
-    get(this: TensorValue): TensorData {
-      const data = copy(content);
-      settle(this, data);
+    get(): TensorData {
+      const data = compute();
+      settle(data);
       return data;
     },
-    set(this: TensorValue, data: TensorData) {
-      settle(this, data);
+    set(data: TensorData) {
+      settle(data);
     },
   });
 }
 
-function settle(t: TensorValue, data: TensorData): void {
-  unread.delete(t);
-  Object.defineProperty(t, 'data', { value: data, writable: true, enumerable: true, configurable: true });
+/** Makes `t.data` the copy `copy` makes of `content` at first read; until then unreadContent(t) is `content`. */
+export function deferData(t: TensorValue, content: Uint8Array, copy: (content: Uint8Array) => TensorData): void {
+  unread.set(t, content);
+  computeDataLater(t, () => copy(content), () => unread.delete(t));
 }
 
 /**
