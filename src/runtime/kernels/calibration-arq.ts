@@ -8,18 +8,29 @@
 import { arq } from '../../calib';
 import { CalibrationError } from '../../errors';
 import { quantizeWeights } from '../../quant';
-import { channelLayout, channelOf } from '../../quant/channels';
-import { f32 } from '../../quant/round';
+import { channelLayout } from '../../quant/channels';
 import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
 import { shareTensor } from './calibration-read';
 import { OUTPUT_KEY, STATE_KEY, weightSettings, WeightState } from './calibration-state';
 
-/** q·scale_w[c] in float32, as the device's dequantization computes it. */
+/**
+ * q·scale_w[c] in float32, as the device's dequantization computes it: the product in
+ * float64 is exact (8 × 24 bits), and the Float32Array store rounds it once. The channel
+ * advances with counters, not a division per weight.
+ */
 function dequantize(q: Int8Array, shape: readonly number[], scale: Float32Array, channelAxis: number | undefined): Float32Array {
   const { channels, inner } = channelLayout(shape, scale.length === 1 ? undefined : channelAxis, 'weight');
   const out = new Float32Array(q.length);
-  for (let i = 0; i < q.length; i++) out[i] = f32(q[i] * scale[channels === 1 ? 0 : channelOf(i, inner, channels)]);
+  let c = 0;
+  let k = 0;
+  for (let i = 0; i < q.length; i++) {
+    out[i] = q[i] * scale[c];
+    if (++k === inner) {
+      k = 0;
+      if (++c === channels) c = 0;
+    }
+  }
   return out;
 }
 
