@@ -176,4 +176,41 @@ describe('binning on WebAssembly', () => {
     expect(pairs[0].binWidth).toBeGreaterThan(plain[0].binWidth / 2 ** 10); // it did re-bin: the width grew with the data
     expect(pairs[0].binWidth).toBe(plain[0].binWidth);
   });
+
+  test('the shared arena is let go 2 s after its last histogram is freed, and the next histogram gets a new one', () => {
+    // A fresh module: histograms of the tests above may still hold slots of this file's arena.
+    let binArena!: typeof import('../../src/calib/bin-arena').binArena;
+    let currentBinArena!: typeof import('../../src/calib/bin-arena').currentBinArena;
+    let MomentHistogram!: typeof import('../../src/calib/moment-histogram').MomentHistogram;
+    jest.isolateModules(() => {
+      ({ binArena, currentBinArena } = require('../../src/calib/bin-arena'));
+      ({ MomentHistogram } = require('../../src/calib/moment-histogram'));
+    });
+    const first = binArena()!;
+    const histograms = [new MomentHistogram(BINS, undefined, first), new MomentHistogram(BINS, undefined, first)];
+    histograms[0].state(); // freed: one left
+    expect(currentBinArena()).toBe(first);
+    jest.useFakeTimers();
+    try {
+      histograms[1].state(); // empty for a moment, then used again: kept
+      const again = new MomentHistogram(BINS, undefined, binArena());
+      expect(again.inArena).toBe(true);
+      jest.advanceTimersByTime(2100);
+      expect(currentBinArena()).toBe(first);
+      again.state(); // the last one
+      jest.advanceTimersByTime(1900);
+      expect(currentBinArena()).toBe(first); // kept a while: layers move between threads
+      jest.advanceTimersByTime(200);
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(currentBinArena()).toBeUndefined();
+    const next = binArena()!;
+    expect(next).not.toBe(first);
+    const h = new MomentHistogram(BINS, undefined, next);
+    expect(h.inArena).toBe(true);
+    h.ensureRange(0, 1);
+    h.add(Float32Array.from([0.25, 0.5]));
+    expect(h.total).toBe(2);
+  });
 });

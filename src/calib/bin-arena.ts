@@ -7,9 +7,10 @@
  *
  * A WebAssembly memory only grows, and growing it detaches every view on it, so slots
  * are offsets and their views are made again after a growth (BinSlot.view). A slot goes
- * back to the free list when its histogram is garbage-collected (FinalizationRegistry) or
- * re-binned; freed slots are reused by size, so the memory holds at most the histograms
- * alive at once, plus the largest batch, and is kept for the thread's life.
+ * back to the free list when its histogram is garbage-collected (FinalizationRegistry),
+ * moved to another thread or re-binned; freed slots are reused by size, so the memory holds
+ * at most the histograms alive at once, plus the largest batch. When none has been alive
+ * for 2 s the arena is let go (binArena), and the memory with it.
  *
  * `binArena()` is undefined where WebAssembly is missing or AMCT_WASM_BINNING=0; the
  * histograms then bin in JavaScript, with the same results.
@@ -52,7 +53,15 @@ export class BinArena {
   private stagingOffset = 0;
   private stagingBytes = 0;
   private stagingView?: Float32Array;
-  private readonly released = new FinalizationRegistry<BinSlot>((slot) => this.freeBytes(slot.offset, slot.length * 8));
+  private readonly released = new FinalizationRegistry<BinSlot>((slot) => this.freeSlot(slot));
+  /** Slots handed out and not yet freed. */
+  private live = 0;
+  /** Called when the last live slot is freed (binArena() then lets this arena go, unless it is used again soon). */
+  onEmpty?: () => void;
+
+  get liveSlots(): number {
+    return this.live;
+  }
 
   constructor(
     readonly memory: WasmMemory,
@@ -66,13 +75,19 @@ export class BinArena {
     if (offset < 0) return undefined;
     const slot = new BinSlot(this, offset, length);
     this.released.register(owner, slot, slot);
+    this.live++;
     return slot;
   }
 
   /** Frees `slot` now (its histogram moved to a plain array). */
   release(slot: BinSlot): void {
     this.released.unregister(slot);
+    this.freeSlot(slot);
+  }
+
+  private freeSlot(slot: BinSlot): void {
     this.freeBytes(slot.offset, slot.length * 8);
+    if (--this.live === 0) this.onEmpty?.();
   }
 
   /**
@@ -160,10 +175,37 @@ export class BinArena {
 }
 
 let shared: BinArena | null | undefined;
+/** How long an empty arena is kept for the next histogram. */
+const LET_GO_MS = 2000;
 
-/** This thread's arena, or undefined where WebAssembly is missing or AMCT_WASM_BINNING=0 (bin in JavaScript). */
+/**
+ * This thread's arena, or undefined where WebAssembly is missing or AMCT_WASM_BINNING=0
+ * (bin in JavaScript). 2 s after its last histogram is freed the arena is let go, so a
+ * process does not keep a calibration's histograms' memory (a WebAssembly memory cannot
+ * shrink); the next histogram makes a new one.
+ */
 export function binArena(): BinArena | undefined {
-  if (shared === undefined) shared = makeArena() ?? null;
+  if (shared === undefined) {
+    const arena = makeArena();
+    if (arena) arena.onEmpty = () => letGoLater(arena);
+    shared = arena ?? null;
+  }
+  return shared ?? undefined;
+}
+
+/**
+ * Lets `arena` go if it is still empty LET_GO_MS later: during a calibration the layers
+ * move between threads and an arena may empty for a moment; a new one would pay its fresh
+ * pages again (~15 µs each on some VMs). The timer does not keep the process alive.
+ */
+function letGoLater(arena: BinArena): void {
+  setTimeout(() => {
+    if (shared === arena && arena.liveSlots === 0) shared = undefined;
+  }, LET_GO_MS).unref();
+}
+
+/** The arena binArena() hands out now, if one exists (tests: it is let go when empty). */
+export function currentBinArena(): BinArena | undefined {
   return shared ?? undefined;
 }
 
@@ -171,9 +213,12 @@ function makeArena(): BinArena | undefined {
   return process.env.AMCT_WASM_BINNING === '0' ? undefined : newBinArena();
 }
 
+let compiled: object | null | undefined;
+
 /** A new arena of at most `maxBytes` (binArena() is the one to use; tests make small ones), or undefined without WebAssembly. */
 export function newBinArena(maxBytes = MAX_BYTES): BinArena | undefined {
-  const module = compileModule(() => moduleBytes(binKernelFunctions));
+  if (compiled === undefined) compiled = compileModule(() => moduleBytes(binKernelFunctions)) ?? null;
+  const module = compiled ?? undefined;
   const memory = module && newWasmMemory();
   const exports = module && memory && instantiate(module, memory);
   return exports && memory ? new BinArena(memory, exports.bin as BinFunction, maxBytes) : undefined;
