@@ -55,7 +55,7 @@ export const DEFAULT_TIME_MS = 2000;
 export const DEFAULT_RSS_MB = 512;
 
 const mb = (bytes: number) => bytes / 2 ** 20;
-const peakRss = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+const peakRss = () => mb(process.resourceUsage().maxRSS * 1024);
 
 export function emptyStats(target: string, seed: number): TargetStats {
   return {

@@ -11,11 +11,18 @@ import * as path from 'path';
 import * as textformat from 'protobufjs/ext/textformat';
 import { formatRecord, parseRecord, readRecord } from '../../src/record';
 import { scaleOffsetRecordType } from '../../src/record/schema';
-import { parseSimpleTextProto } from '../../src/record/text-proto-fast';
+import { parseSimple } from '../../src/record/text-proto-fast';
 import { rng } from '../helpers/random';
 import { BOOLS, EDGE_FLOATS, floatSpelling, INTS, OTHER_FLOATS, own, recordText, STRINGS, UINTS } from './generated-records';
 
 type ParseRecord = typeof parseRecord;
+
+/**
+ * The fast path of parseRecordWithoutFastPath: takes nothing, the first line is where to
+ * look first. A mock, to check it is called: were it not, the comparisons below would
+ * compare parseRecord with itself.
+ */
+const takesNothing = jest.fn(() => ({ line: 1 }));
 
 /** parseRecord with the fast path switched off: every file goes through protobufjs. */
 function parseRecordWithoutFastPath(): ParseRecord {
@@ -23,7 +30,7 @@ function parseRecordWithoutFastPath(): ParseRecord {
   jest.isolateModules(() => {
     jest.doMock('../../src/record/text-proto-fast', () => ({
       ...jest.requireActual('../../src/record/text-proto-fast'),
-      parseSimple: () => ({ line: 1 }), // takes nothing: the first line is where to look first
+      parseSimple: takesNothing,
     }));
     parse = require('../../src/record/parse').parseRecord;
   });
@@ -49,7 +56,10 @@ function outcome(parse: ParseRecord, source: string | Uint8Array): unknown {
 const protobufjsMessage = (text: string) => own(textformat.fromText(scaleOffsetRecordType(), text.replace(/^\ufeff/, '')));
 
 /** The fast path's message for the text's bytes, or undefined when it leaves the text to protobufjs. */
-const fastMessage = (text: string) => parseSimpleTextProto(scaleOffsetRecordType(), Buffer.from(text, 'utf8'));
+const fastMessage = (text: string) => {
+  const r = parseSimple(scaleOffsetRecordType(), Buffer.from(text, 'utf8'));
+  return 'message' in r ? r.message : undefined;
+};
 
 describe.each([
   // what, share of odd spellings and damage, first seed, how many of the 300 files the fast path must take
@@ -60,11 +70,13 @@ describe.each([
   const texts = Array.from({ length: 300 }, (_, i) => recordText(rng(seed + i), odd));
 
   it('parseRecord gives the same records or the same error with and without the fast path, from bytes or text', () => {
+    takesNothing.mockClear();
     for (const text of texts) {
       const expected = { text, outcome: outcome(throughProtobufjs, text) };
       expect({ text, outcome: outcome(parseRecord, Buffer.from(text, 'utf8')) }).toEqual(expected);
       expect({ text, outcome: outcome(parseRecord, text) }).toEqual(expected);
     }
+    expect(takesNothing).toHaveBeenCalledTimes(texts.length); // throughProtobufjs did go without the fast path
   });
 
   it('what the fast path takes, protobufjs reads to the same message, number for number', () => {
@@ -117,10 +129,12 @@ test('every float spelling reads bit for bit as protobufjs reads it', () => {
 
 test('a record cut at every byte fails or parses the same with and without the fast path', () => {
   const text = 'record {\n  key: "conv" # the first layer\n  value: {\n    scale_d: 0.0235294122\n\toffset_d: -128\n    scale_w: 1.5e-05 scale_w: .25\n    offset_w: 0\n    offset_w: 0\n    skip_fusion: true\n    dst_type: "INT8"\n  }\n}\r\nrecord { key: "fc" value { scale_d: 1 } }';
+  takesNothing.mockClear();
   for (let end = 0; end <= text.length; end++) {
     const cut = text.slice(0, end);
     expect({ cut, outcome: outcome(parseRecord, Buffer.from(cut)) }).toEqual({ cut, outcome: outcome(throughProtobufjs, cut) });
   }
+  expect(takesNothing).toHaveBeenCalledTimes(text.length + 1);
 });
 
 test('readRecord reads a file with a BOM and CRLF line ends as the plain text', async () => {
@@ -135,5 +149,15 @@ test('readRecord reads a file with a BOM and CRLF line ends as the plain text', 
     expect([...(await readRecord(file)).entries()]).toEqual([...parseRecord(text).entries()]);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.each([
+  ['the fast path', 'value { scale_d: 1 }'],
+  ['protobufjs', 'value { scale_d: 1 scale_w: [1] }'], // a list: the fast path leaves the file to protobufjs
+])('a BOM leaves the lines of a record error as they are, parsed by %s', (_what, value) => {
+  const text = `\ufeffrecord { key: "a" ${value} }\nrecord {\n  key: "a"\n  ${value}\n}\n`;
+  for (const source of [text, Buffer.from(text, 'utf8')]) {
+    expect(outcome(parseRecord, source)).toMatchObject({ error: { code: 'RECORD_INVALID', line: 3, message: expect.stringContaining('(first at line 1)') } });
   }
 });

@@ -2,7 +2,7 @@
  * Value rules shared by the JSON config and the .cfg (SPEC §3): one place decides what
  * a valid IFMR/HFMG setting is, so both files accept exactly the same values.
  */
-import { candidateCount } from '../calib';
+import { candidateCount } from '../calib/ifmr-search'; // not '../calib': its index loads all of the calibration
 import { HFMG_BINS } from './defaults';
 import { IfmrSettings } from './types';
 
@@ -50,7 +50,7 @@ export function ifmrViolation(s: IfmrSettings): Violation | undefined {
   }
   const count = candidateCount(s); // the count the calibration will use
   if (!(count <= MAX_IFMR_CANDIDATES)) {
-    const what = Number.isFinite(count) ? `${Math.trunc(count)}` : 'infinitely many';
+    const what = Number.isFinite(count) ? `${count}` : 'infinitely many';
     return {
       field: Math.fround(s.searchStep) > 0 && end > 1e4 ? 'search_range_end' : 'search_step',
       message: `gives ${what} IFMR candidates ((end - start) / step + 1 in float32, with search_range [${start}, ${end}] and search_step ${s.searchStep}); the limit is ${MAX_IFMR_CANDIDATES}: use a larger search_step or a narrower search_range`,

@@ -9,7 +9,8 @@ import { readBinaryInput } from '../io/read';
 
 export async function readRecord(file: string, options: ReadRecordOptions = {}): Promise<RecordMap> {
   // The bytes, not the text: the fast path reads them directly, and a 1 MB string is a
-  // large allocation of its own (decoded only when protobufjs has to parse the file).
+  // large allocation of its own (decoded only when protobufjs has to parse the file, or an
+  // error needs a line).
   const bytes = await readBinaryInput(file, {
     what: 'record_file',
     missingHint: 'run quantizeModel and the calibration batches first, or check the path',

@@ -62,7 +62,8 @@ function keyAround(text: string, line: number | undefined): string | undefined {
   }
 }
 
-function parseEntries(source: string | Uint8Array, file?: string): RawRecordEntry[] {
+/** The record's entries, and its text when the parse decoded it (protobufjs parsed the file). */
+function parseEntries(source: string | Uint8Array, file?: string): { entries: RawRecordEntry[]; text?: string } {
   const parsed = parseTextProto(scaleOffsetRecordType(), source);
   if (!parsed.ok) {
     throw new RecordError('RECORD_PARSE_FAILED', `cannot parse record_file: ${parsed.error.message}`, {
@@ -79,14 +80,15 @@ function parseEntries(source: string | Uint8Array, file?: string): RawRecordEntr
       hint: 'run the calibration batches (session.run batch_num times) after quantizeModel before saving',
     });
   }
-  return entries;
+  return { entries, text: parsed.text };
 }
 
 /** Parses a record file's bytes (UTF-8) or its text; `file` only labels errors. */
 export function parseRecord(source: string | Uint8Array, file?: string, options: ReadRecordOptions = {}): RecordMap {
-  const entries = parseEntries(source, file);
+  const { entries, text } = parseEntries(source, file);
   let lines: Map<string, number> | undefined; // computed only when an error needs a line
-  const lineOf = (path: string) => (lines ??= fieldLines(decodeText(source))).get(path);
+  // The text the parse decoded, if it did: the bytes are decoded once.
+  const lineOf = (path: string) => (lines ??= fieldLines(text ?? decodeText(source))).get(path);
   const layers = new Map(Array.from(options.layers ?? [], (l) => [l.name, l]));
   const records = new RecordMap();
   records.file = file;

@@ -79,9 +79,3 @@ export function parseSimple(type: protobuf.Type, source: string | Uint8Array): {
     }
   }
 }
-
-/** The message of `source` when the fast path takes all of it, else undefined (parse it with protobufjs). */
-export function parseSimpleTextProto(type: protobuf.Type, source: string | Uint8Array): Message | undefined {
-  const r = parseSimple(type, source);
-  return 'message' in r ? r.message : undefined;
-}

@@ -13,7 +13,7 @@ export type Message = Record<string, unknown>;
 
 /** A repeated number field's values in one message: the first `count` of `values`. */
 interface NumberList {
-  name: string;
+  field: FieldInfo;
   values: number[];
   count: number;
 }
@@ -25,14 +25,14 @@ interface NumberList {
  * the start (an array keeps its element kind when emptied): one that starts with small
  * integers changes kind at the first float, and the code using it is compiled again.
  */
-function newNumberList(name: string): NumberList {
+function newNumberList(field: FieldInfo): NumberList {
   const values = [0.5];
   values.pop();
-  return { name, values, count: 0 };
+  return { field, values, count: 0 };
 }
 
 /** An open message: its fields, the object being filled, and its repeated fields' lists. */
-export class Frame {
+class Frame {
   fields: FieldInfo[] = [];
   message: Message = {};
   /** The field read last: repeated fields come in runs, so the next name is usually this one. */
@@ -43,9 +43,8 @@ export class Frame {
   private readonly numbers = new Map<FieldInfo, NumberList>();
   /** The number lists this message uses, in the order their fields first came. */
   private readonly used: NumberList[] = [];
-  /** The number list used last, and whose it is. */
+  /** The number list used last: repeated fields come in runs, so usually the next one's too. */
   private lastNumbers: NumberList | undefined;
-  private lastNumbersField: FieldInfo | undefined;
 
   /** Starts filling `message`, a message with `fields`. */
   open(fields: FieldInfo[], message: Message): void {
@@ -53,13 +52,13 @@ export class Frame {
     this.message = message;
     this.last = undefined;
     this.lists.clear(); // the lists themselves live on in their messages
-    this.lastNumbersField = undefined;
+    this.lastNumbers = undefined; // its list may serve this message too, but is not in `used` yet
   }
 
   /** Ends the message: its number lists are copied into it, at their exact sizes. */
   close(): void {
     for (const list of this.used) {
-      this.message[list.name] = list.values.slice(0, list.count);
+      this.message[list.field.name] = list.values.slice(0, list.count);
       list.count = 0;
     }
     this.used.length = 0;
@@ -92,14 +91,13 @@ export class Frame {
   }
 
   private numberList(field: FieldInfo): NumberList {
-    if (field === this.lastNumbersField) return this.lastNumbers!;
+    if (this.lastNumbers?.field === field) return this.lastNumbers;
     let list = this.numbers.get(field);
-    if (!list) this.numbers.set(field, (list = newNumberList(field.name)));
+    if (!list) this.numbers.set(field, (list = newNumberList(field)));
     if (list.count === 0) {
       this.used.push(list);
       this.message[field.name] = undefined; // its place among the fields; close() fills it
     }
-    this.lastNumbersField = field;
     return (this.lastNumbers = list);
   }
 }

@@ -237,30 +237,36 @@ function tooDeep(text: string): { line: number; offset: number } | undefined {
   return undefined;
 }
 
-/** The text of a file's bytes (UTF-8); a string as it is. */
+/**
+ * The text of a file's bytes (UTF-8) or of a string, without a leading byte order mark:
+ * what both parsers and the line lookup read (the fast path skips the BOM's bytes itself).
+ * Line numbers stay the same, the BOM being on the first line.
+ */
 export function decodeText(source: string | Uint8Array): string {
-  return typeof source === 'string' ? source : asBuffer(source).toString('utf8');
+  const text = typeof source === 'string' ? source : asBuffer(source).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
  * Parses text format (a file's bytes or its text) with protobufjs; a failure comes back
  * with its line when one exists, and the decoded text (no BOM) the line refers to. A leading byte order mark is skipped, by both parsers.
+ * A success parsed by protobufjs carries that text too, so a caller looking up lines for
+ * errors of its own does not decode the bytes a second time.
  */
 export function parseTextProto(
   type: protobuf.Type,
   source: string | Uint8Array,
-): { ok: true; message: Record<string, unknown> } | { ok: false; error: TextParseFailure; text: string } {
+): { ok: true; message: Record<string, unknown>; text?: string } | { ok: false; error: TextParseFailure; text: string } {
   // The fast path first, on the bytes: it keeps its own stack and stops at the depth
   // limit, so the depth scan (8 ms on a 74-layer record) guards protobufjs's recursive
   // parser only, and the text is decoded only for protobufjs.
   const fast = parseSimple(type, source);
   if ('message' in fast) return { ok: true, message: fast.message };
-  let text = decodeText(source);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // the BOM: line numbers stay the same
+  const text = decodeText(source);
   const deep = tooDeep(text);
   if (deep !== undefined) return { ok: false, error: { message: `nesting deeper than ${MAX_TEXT_PROTO_DEPTH} levels of braces or brackets`, line: deep.line }, text };
   try {
-    return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown> };
+    return { ok: true, message: ownFields(textformat.fromText(type, text)) as Record<string, unknown>, text };
   } catch (e) {
     const raw = e instanceof Error ? e.message : String(e);
     const split = splitLine(raw);
