@@ -10,6 +10,7 @@ import { binArena, newBinArena } from '../../src/calib/bin-arena';
 import type { BinArena } from '../../src/calib/bin-arena';
 import { MomentHistogram } from '../../src/calib/moment-histogram';
 import { TopK } from '../../src/calib/tails';
+import { reserveBytes } from '../../src/wasm/host';
 import { activation, batches, rng } from './dist';
 
 const BINS = 1024;
@@ -136,6 +137,30 @@ describe('binning on WebAssembly', () => {
     const js = feed(data, undefined);
     same(js, first);
     same(js, second);
+  });
+
+  test('a memory the engine will not grow (memory.grow throws RangeError): what does not fit goes on in JavaScript, with the same bins', () => {
+    const refuse = () => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    };
+    const stuck = { buffer: new ArrayBuffer(65536), grow: refuse };
+    expect([reserveBytes(stuck, 65536), reserveBytes(stuck, 65537)]).toEqual([true, false]);
+
+    const own = newBinArena()!;
+    const grow = jest.spyOn(own.memory, 'grow').mockImplementation(refuse);
+    try {
+      // One page (64 KiB): the first histograms' slots (16 KiB each) and the staged batch fit, later ones do not.
+      const data = [edgeBatch(), edgeBatch().map((x) => x * 4)];
+      const fed = [0, 1, 2, 3].map(() => feed(data, own));
+      expect(grow).toHaveBeenCalled();
+      expect(own.bytes).toBe(65536);
+      expect(fed.map((f) => f.hist.inArena)).toContain(true);
+      expect(fed.map((f) => f.hist.inArena)).toContain(false);
+      const js = feed(data, undefined);
+      for (const f of fed) same(js, f);
+    } finally {
+      grow.mockRestore();
+    }
   });
 
   test('state() hands over plain bins and frees the slot at once: the next histogram takes it, and the first goes on in JavaScript', () => {

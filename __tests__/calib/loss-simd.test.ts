@@ -6,7 +6,9 @@
 import { IfmrAccumulator } from '../../src/calib';
 import { candidates, clampRange } from '../../src/calib/ifmr-search';
 import { candidateLosses } from '../../src/calib/hist-loss';
+import * as lossSimd from '../../src/calib/loss-simd';
 import type { BinModel } from '../../src/calib/moment-histogram';
+import * as host from '../../src/wasm/host';
 import { activation, batches, rng } from './dist';
 
 function expectSameBits(model: BinModel, cands: { lo: number; clip: number; scale: number }[]): void {
@@ -17,6 +19,43 @@ function expectSameBits(model: BinModel, cands: { lo: number; clip: number; scal
 }
 
 const params = (asymmetric: boolean, numBits = 8) => ({ maxPercentile: 0.999, minPercentile: 0.999, searchRange: [0.7, 1.3] as [number, number], searchStep: 0.01, asymmetric, numBits });
+
+/** A small IFMR search input (histogram and candidates). */
+function searchInput(asymmetric: boolean) {
+  const acc = new IfmrAccumulator({ ...params(asymmetric), batchNum: 1 });
+  for (const b of batches(activation('gaussian', rng(3)), [20000])) acc.add(b);
+  return acc.searchInput();
+}
+
+// candidateLosses falls back to the loop quietly where the module does not compile, so without
+// this both sides of the comparisons below could be the loop.
+test('the loss module compiles and links on this Node, and candidateLosses uses it', () => {
+  expect(lossSimd.lossSimdAvailable()).toBe(true);
+  const spy = jest.spyOn(lossSimd, 'lossSumsSimd');
+  try {
+    const input = searchInput(true);
+    candidateLosses(input.model, input.candidates.slice(0, 5), true);
+    expect(spy.mock.results.map((r) => r.value instanceof Float64Array)).toEqual([true]);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+test('when the memory cannot grow to the bins, lossSumsSimd gives up and candidateLosses runs the loop, with the same losses', () => {
+  const input = searchInput(false);
+  const js = candidateLosses(input.model, input.candidates, false);
+  const grow = jest.spyOn(host, 'reserveBytes').mockReturnValue(false);
+  const sums = jest.spyOn(lossSimd, 'lossSumsSimd');
+  try {
+    const losses = candidateLosses(input.model, input.candidates, true);
+    expect(grow).toHaveBeenCalled();
+    expect(sums.mock.results.map((r) => r.value)).toEqual([undefined]);
+    expect(losses).toEqual(js);
+  } finally {
+    grow.mockRestore();
+    sums.mockRestore();
+  }
+});
 
 describe('IFMR losses on WebAssembly SIMD', () => {
   test.each(['relu', 'relu6', 'gaussian', 'laplace', 'mixture'].flatMap((k) => [true, false].map((a) => [k, a] as const)))('%s, asymmetric %s: every loss bit for bit the JavaScript one', (kind, asymmetric) => {

@@ -12,6 +12,7 @@ import { float32Bits, float32FromBits, intRange } from '../../src/quant/round';
 import { quantizeWeights, quantizeWeightsLoop } from '../../src/quant/weights';
 import * as weightsSimd from '../../src/quant/weights-simd';
 import { CHUNK, quantizeWeightsSimd, weightsSimdAvailable } from '../../src/quant/weights-simd';
+import * as host from '../../src/wasm/host';
 import { rng } from '../helpers/random';
 
 /** The float32 next to x, toward +∞ (up) or −∞. */
@@ -167,6 +168,27 @@ test.each([8, 4, 2])('seeded real-looking layers at numBits %i: HWIO conv, depth
     const { w, scaleW } = layer(shape, axis, 7 + i);
     expectSamePaths(w, shape, scaleW, axis, numBits);
   });
+});
+
+test('when the memory cannot grow to a chunk, quantizeWeightsSimd gives up (tiled and blocks) and quantizeWeights runs the loop', () => {
+  const cases: [number[], number | undefined][] = [
+    [[3, 3, 8, 16], 3], // tiled (inner = 1)
+    [[16, 8, 3, 3], 0], // blocks (inner = 72)
+    [[300], undefined], // per tensor
+  ];
+  const grow = jest.spyOn(host, 'reserveBytes').mockReturnValue(false);
+  try {
+    for (const [shape, axis] of cases) {
+      const { w, scaleW } = layer(shape, axis, shape[0]);
+      const { channels, inner } = channelLayout(shape, axis, 'weight');
+      const loop = quantizeWeightsLoop(w, scaleW, channels, inner, -128, 127);
+      expect(quantizeWeightsSimd(w, scaleW, channels, inner, -128, 127)).toBeUndefined();
+      expect(Array.from(quantizeWeights(w, shape, scaleW, axis))).toEqual(Array.from(loop));
+    }
+    expect(grow).toHaveBeenCalled();
+  } finally {
+    grow.mockRestore();
+  }
 });
 
 test('without WebAssembly the loop runs, with the same results', () => {

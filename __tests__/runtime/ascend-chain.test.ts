@@ -10,6 +10,7 @@ import { ASCEND_CHAIN_OP, CHAIN_ATTR, fuseAscendChains } from '../../src/runtime
 import { ChainSteps, runChain } from '../../src/runtime/kernels/ascend-chain-loop';
 import { chainSimdOn } from '../../src/runtime/kernels/ascend-chain-simd';
 import { chainOn, STEP } from '../../src/runtime/kernels/ascend-chain-wasm';
+import * as host from '../../src/wasm/host';
 import { newWasmMemory } from '../../src/wasm/host';
 import { rng, uniform } from '../helpers/graph-builders';
 import { accumulators, BACKENDS, bias, C, CASES, chainGraph, ChainSpec, F, folded, nearTies, perChannelDeq, referenceSteps, RUNS, runSession, SHAPE, SIZE, values } from './ascend-chain-fixtures';
@@ -64,6 +65,22 @@ test.each(BACKENDS)('on %s, tensors of 1, 2 or 3 channels (lanes spanning pixels
     const want = referenceSteps(spec, x, backend, shape);
     const [last] = await runSession(g, [steps[steps.length - 1]], x, backend, shape);
     expect(values(last)).toEqual(values(want[want.length - 1]));
+  }
+});
+
+test('on cpu, when the pass\'s own memory cannot grow to the tensor, the JavaScript loop runs the chain, with the same values', async () => {
+  const grow = jest.spyOn(host, 'reserveBytes').mockReturnValue(false);
+  try {
+    for (const [, spec, data] of CASES) {
+      const { g, steps } = chainGraph(spec);
+      const x = data(SIZE, 3, true);
+      const want = referenceSteps(spec, x, 'cpu');
+      const [last] = await runSession(g, [steps[steps.length - 1]], x, 'cpu');
+      expect(values(last)).toEqual(values(want[want.length - 1]));
+    }
+    expect(grow).toHaveBeenCalled();
+  } finally {
+    grow.mockRestore();
   }
 });
 

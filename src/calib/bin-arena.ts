@@ -15,7 +15,7 @@
  * `binArena()` is undefined where WebAssembly is missing or AMCT_WASM_BINNING=0; the
  * histograms then bin in JavaScript, with the same results.
  */
-import { compileModule, instantiate, newWasmMemory, reserveBytes, WasmMemory } from '../wasm/host';
+import { compileOnce, instanceOnNewMemory, reserveBytes, WasmMemory } from '../wasm/host';
 import { moduleBytes } from '../wasm/assembler';
 import { binKernelFunctions } from './bin-kernel-module';
 
@@ -132,7 +132,7 @@ export class BinArena {
     return this.kernel(staged, len, from, slot.offset, 1 / w, start, w, start * w, hi, lo, numBins);
   }
 
-  /** Bytes the memory holds (for the memory figures). */
+  /** Bytes the memory holds (it only grows). */
   get bytes(): number {
     return this.memory.buffer.byteLength;
   }
@@ -156,12 +156,7 @@ export class BinArena {
     const reused = this.free.get(bytes)?.pop();
     if (reused !== undefined) return reused;
     const offset = this.top;
-    if (offset + bytes > this.maxBytes) return -1;
-    try {
-      reserveBytes(this.memory, offset + bytes);
-    } catch {
-      return -1; // RangeError: the engine would not grow it
-    }
+    if (offset + bytes > this.maxBytes || !reserveBytes(this.memory, offset + bytes)) return -1;
     this.top = offset + bytes;
     return offset;
   }
@@ -213,13 +208,11 @@ function makeArena(): BinArena | undefined {
   return process.env.AMCT_WASM_BINNING === '0' ? undefined : newBinArena();
 }
 
-let compiled: object | null | undefined;
+/** The kernel's module, compiled once per process (each arena has an instance of its own). */
+const binModule = compileOnce(() => moduleBytes(binKernelFunctions));
 
 /** A new arena of at most `maxBytes` (binArena() is the one to use; tests make small ones), or undefined without WebAssembly. */
 export function newBinArena(maxBytes = MAX_BYTES): BinArena | undefined {
-  if (compiled === undefined) compiled = compileModule(() => moduleBytes(binKernelFunctions)) ?? null;
-  const module = compiled ?? undefined;
-  const memory = module && newWasmMemory();
-  const exports = module && memory && instantiate(module, memory);
-  return exports && memory ? new BinArena(memory, exports.bin as BinFunction, maxBytes) : undefined;
+  const instance = instanceOnNewMemory(binModule());
+  return instance && new BinArena(instance.memory, instance.exports.bin as BinFunction, maxBytes);
 }

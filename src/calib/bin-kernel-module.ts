@@ -16,15 +16,12 @@
  * pairs. It is faster than V8's code for the same loop (~2.1 against ~3.4 ns per value,
  * bench/README.md): no bounds checks, no int/double conversions between the steps.
  */
-import { F64, f64c, get, I32, i32c, OP, set, tee, VOID } from '../wasm/assembler';
+import { F64, f64c, f64load, f64store, get, I32, i32c, OP, set, tee, VOID } from '../wasm/assembler';
 import type { WasmFunction } from '../wasm/assembler';
 
 // Parameters, then locals.
 const [DATA, LEN, FROM, BINS, INV, START, W, BASE, HI, LO, N] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const [I, J, ADDR, X, R] = [11, 12, 13, 14, 15];
-
-const f64load = (offset: number) => [OP.f64load, 3, offset];
-const f64store = (offset: number) => [OP.f64store, 3, offset];
 
 const bin: WasmFunction = {
   name: 'bin',

@@ -11,6 +11,7 @@
 import { roundHalfAwayFromZero } from '../quant/round';
 import { BinModel } from './moment-histogram';
 import { lossSumsSimd } from './loss-simd';
+import type { LossBins } from './loss-simd';
 
 /** ∫ over [u, v] of (x − q)², in a form without cancellation when q is far away. */
 function segment(u: number, v: number, q: number): number {
@@ -34,19 +35,9 @@ function quantize(x: number, lo: number, c: number, s: number): number {
   return roundHalfAwayFromZero(xc / s) * s;
 }
 
-/** The bins as the loss loop reads them; what does not depend on the candidate is computed once. */
-interface PreparedBins {
-  n: Float64Array;
-  mean: Float64Array;
-  half: Float64Array;
-  /** mean − half and mean + half: the uniform interval. */
-  u: Float64Array;
-  v: Float64Array;
-  /** n / (2·half): the density of the interval. */
-  density: Float64Array;
+/** The bins as the loss loop reads them (what does not depend on the candidate is computed once), and their total count. */
+interface PreparedBins extends LossBins {
   total: number;
-  /** Intervals narrower than this are points: avoids 0/0 for constant bins. */
-  tiny: number;
 }
 
 function prepare(m: BinModel): PreparedBins {
@@ -105,6 +96,6 @@ function loss(p: PreparedBins, lo: number, c: number, s: number): number {
  */
 export function candidateLosses(m: BinModel, candidates: readonly { lo: number; clip: number; scale: number }[], simd = true): number[] {
   const p = prepare(m);
-  const sums = simd ? lossSumsSimd({ ...p }, candidates.map((c) => ({ ...c, qLo: quantize(c.lo, c.lo, c.clip, c.scale), qC: quantize(c.clip, c.lo, c.clip, c.scale) }))) : undefined;
+  const sums = simd ? lossSumsSimd(p, candidates.map((c) => ({ ...c, qLo: quantize(c.lo, c.lo, c.clip, c.scale), qC: quantize(c.clip, c.lo, c.clip, c.scale) }))) : undefined;
   return sums ? Array.from(sums, (sum) => sum / p.total) : candidates.map((c) => loss(p, c.lo, c.clip, c.scale));
 }

@@ -16,58 +16,49 @@
  * frac ≥ 0.5 → t + 1, frac ≤ −0.5 → t − 1, else t + 0 (−0 → 0, as the JavaScript's
  * `t === 0 ? 0 : t`; its `x | 0` gives +0 where trunc gives −0, and frac is the same).
  */
-import { F64, f64c, get, I32, i32c, OP, set, SIMD, simd, tee, V128, VOID } from '../wasm/assembler';
+import { F64, f64c, f64load, get, I32, i32c, mem, OP, set, SIMD, simd, tee, V128, VOID } from '../wasm/assembler';
 import type { WasmFunction } from '../wasm/assembler';
 
-// f64x2 instructions (WebAssembly core spec 2.0, §5.4.8).
-const F2 = { splat: 0x14, replaceLane: 0x22, eq: 0x47, ne: 0x48, lt: 0x49, gt: 0x4a, le: 0x4b, ge: 0x4c, trunc: 0x7a, add: 0xf0, sub: 0xf1, mul: 0xf2, div: 0xf3 } as const;
-const BITSELECT = 0x52;
-const ANY_TRUE = 0x53;
-const LOAD64_SPLAT = 0x0a;
-
-const op = (code: number) => simd(code);
 /** A vector of x in both lanes. */
-const vconst = (x: number) => [...f64c(x), ...op(F2.splat)];
+const vconst = (x: number) => [...f64c(x), ...simd(SIMD.f64splat)];
 /** `body` when any lane of the mask in local `mask` is set: what no lane takes is skipped, as the JavaScript skips it. */
-const ifAny = (mask: number, body: number[]) => [...get(mask), ...op(ANY_TRUE), OP.if, VOID, ...body, OP.end];
+const ifAny = (mask: number, body: number[]) => [...get(mask), ...simd(SIMD.anyTrue), OP.if, VOID, ...body, OP.end];
 /** mask ? a : b, per lane: a, b and mask code in that order. */
-const select = (a: number[], b: number[], mask: number[]) => [...a, ...b, ...mask, ...op(BITSELECT)];
+const select = (a: number[], b: number[], mask: number[]) => [...a, ...b, ...mask, ...simd(SIMD.bitselect)];
 
 // Parameters.
 const [COUNT, N, HALF, U, V, DENS, MEAN] = [0, 1, 2, 3, 4, 5, 6];
 const TINY = 7;
 const [LO0, LO1, C0, C1, S0, S1, QLO0, QLO1, QC0, QC1] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
 const OUT = 18;
-// Locals: i32 then v128.
+// Locals: i32, then the v128 ones in the order of V_NAMES.
 const [I, AT] = [19, 20];
-const FIRST_V = 21;
-const vl = (k: number) => FIRST_V + k;
-const [LO, C, S, QLO, QC, SUM, NV, HV, UU, VV, TOTAL, E, SEG, TA, TB, KU, KV, T, FRAC, X, Y, MASK, QV, G] = Array.from({ length: 24 }, (_, k) => vl(k));
-const V_LOCALS = 24;
+const V_NAMES = ['LO', 'C', 'S', 'QLO', 'QC', 'SUM', 'UU', 'VV', 'TOTAL', 'E', 'SEG', 'TA', 'TB', 'KU', 'KV', 'T', 'FRAC', 'X', 'Y', 'MASK', 'QV', 'G'] as const;
+const { LO, C, S, QLO, QC, SUM, UU, VV, TOTAL, E, SEG, TA, TB, KU, KV, T, FRAC, X, Y, MASK, QV, G } = Object.fromEntries(V_NAMES.map((name, k) => [name, AT + 1 + k])) as Record<(typeof V_NAMES)[number], number>;
 
 /** The lane pair (a, b) as a vector. */
-const pair = (a: number, b: number) => [...get(a), ...op(F2.splat), ...get(b), ...op(F2.replaceLane), 1];
+const pair = (a: number, b: number) => [...get(a), ...simd(SIMD.f64splat), ...get(b), ...simd(SIMD.f64replaceLane), 1];
 
 /** out = ((v − u)·(a·a + a·b + b·b)) / 3 with a = u − q, b = v − q: hist-loss `segment`. */
 function segment(u: number, v: number, q: number, out: number): number[] {
   return [
-    ...get(v), ...get(u), ...op(F2.sub),
-    ...get(u), ...get(q), ...op(F2.sub), ...tee(TA), ...get(TA), ...op(F2.mul),
-    ...get(TA), ...get(v), ...get(q), ...op(F2.sub), ...tee(TB), ...op(F2.mul), ...op(F2.add),
-    ...get(TB), ...get(TB), ...op(F2.mul), ...op(F2.add),
-    ...op(F2.mul), ...vconst(3), ...op(F2.div), ...set(out),
+    ...get(v), ...get(u), ...simd(SIMD.f64sub),
+    ...get(u), ...get(q), ...simd(SIMD.f64sub), ...tee(TA), ...get(TA), ...simd(SIMD.f64mul),
+    ...get(TA), ...get(v), ...get(q), ...simd(SIMD.f64sub), ...tee(TB), ...simd(SIMD.f64mul), ...simd(SIMD.f64add),
+    ...get(TB), ...get(TB), ...simd(SIMD.f64mul), ...simd(SIMD.f64add),
+    ...simd(SIMD.f64mul), ...vconst(3), ...simd(SIMD.f64div), ...set(out),
   ];
 }
 
 /** out = roundHalfAwayFromZero(x), per lane (see the header). */
 function round(x: number, out: number): number[] {
   return [
-    ...get(x), ...op(F2.trunc), ...set(T),
-    ...get(x), ...get(T), ...op(F2.sub), ...set(FRAC),
+    ...get(x), ...simd(SIMD.f64trunc), ...set(T),
+    ...get(x), ...get(T), ...simd(SIMD.f64sub), ...set(FRAC),
     ...select(
-      [...get(T), ...vconst(1), ...op(F2.add)],
-      select([...get(T), ...vconst(1), ...op(F2.sub)], [...get(T), ...vconst(0), ...op(F2.add)], [...get(FRAC), ...vconst(-0.5), ...op(F2.le)]),
-      [...get(FRAC), ...vconst(0.5), ...op(F2.ge)],
+      [...get(T), ...vconst(1), ...simd(SIMD.f64add)],
+      select([...get(T), ...vconst(1), ...simd(SIMD.f64sub)], [...get(T), ...vconst(0), ...simd(SIMD.f64add)], [...get(FRAC), ...vconst(-0.5), ...simd(SIMD.f64le)]),
+      [...get(FRAC), ...vconst(0.5), ...simd(SIMD.f64ge)],
     ),
     ...set(out),
   ];
@@ -76,37 +67,37 @@ function round(x: number, out: number): number[] {
 /** out = round(clamp(x, lo, c) / s)·s: hist-loss `quantize` (x < lo ? lo : x > c ? c : x). */
 function quantize(x: number, out: number): number[] {
   return [
-    ...select(get(LO), select(get(C), get(x), [...get(x), ...get(C), ...op(F2.gt)]), [...get(x), ...get(LO), ...op(F2.lt)]),
-    ...get(S), ...op(F2.div), ...set(Y),
+    ...select(get(LO), select(get(C), get(x), [...get(x), ...get(C), ...simd(SIMD.f64gt)]), [...get(x), ...get(LO), ...simd(SIMD.f64lt)]),
+    ...get(S), ...simd(SIMD.f64div), ...set(Y),
     ...round(Y, out),
-    ...get(out), ...get(S), ...op(F2.mul), ...set(out),
+    ...get(out), ...get(S), ...simd(SIMD.f64mul), ...set(out),
   ];
 }
 
 /** G = gridIntegral(u, v, s): one cell (ku = kv) or partial cells at the ends plus s³/12 per full cell. */
 function gridIntegral(): number[] {
   return [
-    ...get(UU), ...get(S), ...op(F2.div), ...set(Y), ...round(Y, KU),
-    ...get(VV), ...get(S), ...op(F2.div), ...set(Y), ...round(Y, KV),
+    ...get(UU), ...get(S), ...simd(SIMD.f64div), ...set(Y), ...round(Y, KU),
+    ...get(VV), ...get(S), ...simd(SIMD.f64div), ...set(Y), ...round(Y, KV),
     // one cell: segment(u, v, ku·s)
-    ...get(KU), ...get(S), ...op(F2.mul), ...set(QV),
+    ...get(KU), ...get(S), ...simd(SIMD.f64mul), ...set(QV),
     ...segment(UU, VV, QV, G),
     // more cells, in the lanes where ku ≠ kv (rare: bins are much narrower than a cell)
-    ...get(KU), ...get(KV), ...op(F2.ne), ...set(MASK),
+    ...get(KU), ...get(KV), ...simd(SIMD.f64ne), ...set(MASK),
     ...ifAny(MASK, [
       // first = segment(u, (ku + 0.5)·s, ku·s) → X
-      ...get(KU), ...vconst(0.5), ...op(F2.add), ...get(S), ...op(F2.mul), ...set(E),
+      ...get(KU), ...vconst(0.5), ...simd(SIMD.f64add), ...get(S), ...simd(SIMD.f64mul), ...set(E),
       ...segment(UU, E, QV, X),
       // last = segment((kv − 0.5)·s, v, kv·s) → Y
-      ...get(KV), ...vconst(0.5), ...op(F2.sub), ...get(S), ...op(F2.mul), ...set(E),
-      ...get(KV), ...get(S), ...op(F2.mul), ...set(QV),
+      ...get(KV), ...vconst(0.5), ...simd(SIMD.f64sub), ...get(S), ...simd(SIMD.f64mul), ...set(E),
+      ...get(KV), ...get(S), ...simd(SIMD.f64mul), ...set(QV),
       ...segment(E, VV, QV, Y),
       // first + last + ((kv − ku − 1)·s·s·s) / 12
       ...select(
         [
-          ...get(X), ...get(Y), ...op(F2.add),
-          ...get(KV), ...get(KU), ...op(F2.sub), ...vconst(1), ...op(F2.sub), ...get(S), ...op(F2.mul), ...get(S), ...op(F2.mul), ...get(S), ...op(F2.mul),
-          ...vconst(12), ...op(F2.div), ...op(F2.add),
+          ...get(X), ...get(Y), ...simd(SIMD.f64add),
+          ...get(KV), ...get(KU), ...simd(SIMD.f64sub), ...vconst(1), ...simd(SIMD.f64sub), ...get(S), ...simd(SIMD.f64mul), ...get(S), ...simd(SIMD.f64mul), ...get(S), ...simd(SIMD.f64mul),
+          ...vconst(12), ...simd(SIMD.f64div), ...simd(SIMD.f64add),
         ],
         get(G),
         get(MASK),
@@ -116,34 +107,34 @@ function gridIntegral(): number[] {
   ];
 }
 
-const load = (ptr: number) => [...get(ptr), ...get(AT), OP.i32add, ...op(LOAD64_SPLAT), 3, 0];
-const scalar = (ptr: number) => [...get(ptr), ...get(AT), OP.i32add, OP.f64load, 3, 0];
+const load = (ptr: number) => [...get(ptr), ...get(AT), OP.i32add, ...simd(SIMD.load64splat), 3, 0];
+const scalar = (ptr: number) => [...get(ptr), ...get(AT), OP.i32add, ...f64load()];
 
 /** One bin of the interval model (half > tiny): hist-loss `loss`'s loop body after the point test. */
 function intervalBin(): number[] {
   return [
     ...load(U), ...set(UU), ...load(V), ...set(VV), ...vconst(0), ...set(TOTAL),
     // if (u < lo) { e = v < lo ? v : lo; total += segment(u, e, qLo); u = e; }
-    ...get(UU), ...get(LO), ...op(F2.lt), ...set(MASK),
+    ...get(UU), ...get(LO), ...simd(SIMD.f64lt), ...set(MASK),
     ...ifAny(MASK, [
-      ...select(get(VV), get(LO), [...get(VV), ...get(LO), ...op(F2.lt)]), ...set(E),
+      ...select(get(VV), get(LO), [...get(VV), ...get(LO), ...simd(SIMD.f64lt)]), ...set(E),
       ...segment(UU, E, QLO, SEG),
-      ...select([...get(TOTAL), ...get(SEG), ...op(F2.add)], get(TOTAL), get(MASK)), ...set(TOTAL),
+      ...select([...get(TOTAL), ...get(SEG), ...simd(SIMD.f64add)], get(TOTAL), get(MASK)), ...set(TOTAL),
       ...select(get(E), get(UU), get(MASK)), ...set(UU),
     ]),
     // if (v > c && v > u) { b = u > c ? u : c; total += segment(b, v, qC); v = b; }
-    ...get(VV), ...get(C), ...op(F2.gt), ...get(VV), ...get(UU), ...op(F2.gt), ...op(SIMD.and), ...set(MASK),
+    ...get(VV), ...get(C), ...simd(SIMD.f64gt), ...get(VV), ...get(UU), ...simd(SIMD.f64gt), ...simd(SIMD.and), ...set(MASK),
     ...ifAny(MASK, [
-      ...select(get(UU), get(C), [...get(UU), ...get(C), ...op(F2.gt)]), ...set(E),
+      ...select(get(UU), get(C), [...get(UU), ...get(C), ...simd(SIMD.f64gt)]), ...set(E),
       ...segment(E, VV, QC, SEG),
-      ...select([...get(TOTAL), ...get(SEG), ...op(F2.add)], get(TOTAL), get(MASK)), ...set(TOTAL),
+      ...select([...get(TOTAL), ...get(SEG), ...simd(SIMD.f64add)], get(TOTAL), get(MASK)), ...set(TOTAL),
       ...select(get(E), get(VV), get(MASK)), ...set(VV),
     ]),
     // if (v > u) total += gridIntegral(u, v, s);
     ...gridIntegral(),
-    ...select([...get(TOTAL), ...get(G), ...op(F2.add)], get(TOTAL), [...get(VV), ...get(UU), ...op(F2.gt)]), ...set(TOTAL),
+    ...select([...get(TOTAL), ...get(G), ...simd(SIMD.f64add)], get(TOTAL), [...get(VV), ...get(UU), ...simd(SIMD.f64gt)]), ...set(TOTAL),
     // sum += density · total
-    ...get(SUM), ...load(DENS), ...get(TOTAL), ...op(F2.mul), ...op(F2.add), ...set(SUM),
+    ...get(SUM), ...load(DENS), ...get(TOTAL), ...simd(SIMD.f64mul), ...simd(SIMD.f64add), ...set(SUM),
   ];
 }
 
@@ -151,10 +142,10 @@ function intervalBin(): number[] {
 function pointBin(): number[] {
   return [
     ...load(MEAN), ...set(X), ...quantize(X, QV),
-    ...get(QV), ...get(X), ...op(F2.sub), ...set(E),
+    ...get(QV), ...get(X), ...simd(SIMD.f64sub), ...set(E),
     ...get(SUM), ...load(N),
-    ...get(E), ...get(E), ...op(F2.mul), ...load(HALF), ...load(HALF), ...op(F2.mul), ...vconst(3), ...op(F2.div), ...op(F2.add),
-    ...op(F2.mul), ...op(F2.add), ...set(SUM),
+    ...get(E), ...get(E), ...simd(SIMD.f64mul), ...load(HALF), ...load(HALF), ...simd(SIMD.f64mul), ...vconst(3), ...simd(SIMD.f64div), ...simd(SIMD.f64add),
+    ...simd(SIMD.f64mul), ...simd(SIMD.f64add), ...set(SUM),
   ];
 }
 
@@ -162,7 +153,7 @@ const loss2: WasmFunction = {
   name: 'loss2',
   params: [I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, I32],
   results: [],
-  locals: [2, 2, I32, V_LOCALS, V128],
+  locals: [2, 2, I32, V_NAMES.length, V128],
   code: [
     ...pair(LO0, LO1), ...set(LO), ...pair(C0, C1), ...set(C), ...pair(S0, S1), ...set(S),
     ...pair(QLO0, QLO1), ...set(QLO), ...pair(QC0, QC1), ...set(QC),
@@ -175,7 +166,7 @@ const loss2: WasmFunction = {
     ...get(I), ...i32c(1), OP.i32add, ...set(I),
     OP.br, 0,
     OP.end, OP.end,
-    ...get(OUT), ...get(SUM), ...op(SIMD.store), 4, 0,
+    ...get(OUT), ...get(SUM), ...mem(SIMD.store),
     OP.end,
   ],
 };

@@ -25,15 +25,13 @@
  * (−0 gives 0.) lo and hi are integers within int8 (numBits ≤ 8), so the saturating narrows
  * int32 → int16 → int8 are exact.
  */
-import { F32, f32c, get, I32, i32c, OP, set, SIMD, simd, tee, V128, VOID } from '../wasm/assembler';
+import { F32, f32c, get, I32, i32c, mem, OP, set, SIMD, simd, splat, tee, V128, VOID } from '../wasm/assembler';
 import type { WasmFunction } from '../wasm/assembler';
 import { BELOW_HALF } from './round';
 
 const { block: BLOCK, loop: LOOP, end: END, brIf: BR_IF, select: SELECT, i32eqz: I32EQZ, i32eq: I32EQ, i32lts: I32LTS, i32ltu: I32LTU } = OP;
 const { i32add: I32ADD, i32sub: I32SUB, i32shl: I32SHL } = OP;
 
-/** v128 load/store at the address on the stack + offset (alignment 2^4 is a hint). */
-const mem = (op: number, offset = 0) => [...simd(op), 4, offset];
 /** v128.store32_lane of lane 0: four int8 results. */
 const store4 = [...simd(SIMD.store32lane), 2, 0, 0];
 
@@ -65,7 +63,6 @@ function quantize(l: QuantLocals): number[] {
 
 /** Splats lo and hi (f32 parameters) and the constants into their locals. */
 function setup(l: QuantLocals, lo: number, hi: number): number[] {
-  const splat = (value: number[], local: number) => [...value, ...simd(SIMD.f32splat), ...set(local)];
   return [
     ...splat(get(lo), l.lo), ...splat(get(hi), l.hi), ...splat(f32c(BELOW_HALF), l.belowHalf),
     ...splat(f32c(-0), l.sign), ...splat(f32c(MAGIC), l.magic),

@@ -18,7 +18,7 @@
  * fit in the L2 cache keep the copies cheap. (A memory cannot shrink; only a model with a
  * huge channel count would grow it past a few MiB.)
  */
-import { compileModule, instantiate, newWasmMemory, reserveBytes } from '../wasm/host';
+import { compileModule, instanceOnNewMemory, reserveBytes } from '../wasm/host';
 import type { WasmMemory } from '../wasm/host';
 import { moduleBytes } from '../wasm/assembler';
 import { BlocksFn, TiledFn, weightKernels } from './weights-simd-module';
@@ -35,10 +35,9 @@ interface Kernels {
 let kernels: Kernels | null | undefined; // null: not available here
 
 function loadKernels(): Kernels | null {
-  const module = compileModule(() => moduleBytes(weightKernels()));
-  const memory = module && newWasmMemory();
-  const exports = memory && instantiate(module, memory);
-  if (!memory || !exports) return null;
+  const instance = instanceOnNewMemory(compileModule(() => moduleBytes(weightKernels())));
+  if (!instance) return null;
+  const { memory, exports } = instance;
   return { memory, tiled: exports.tiled as TiledFn, blocks: exports.blocks as BlocksFn };
 }
 
@@ -64,17 +63,19 @@ function fillScaleTile(tile: Float32Array, scaleW: Float32Array, channels: numbe
 /**
  * w quantized with scale scaleW[floor(i / inner) % channels] for element i, clamped to
  * [qmin, qmax] (integers within int8), as quantizeWeightsLoop; undefined where WebAssembly
- * SIMD is not available. Arguments are checked by the caller.
+ * SIMD is not available or its memory cannot grow to the layer's chunk and scales (the
+ * caller then runs the loop). Arguments are checked by the caller.
  */
 export function quantizeWeightsSimd(w: WeightValues, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): Int8Array | undefined {
   if (!weightsSimdAvailable()) return undefined;
   const out = new Int8Array(valueCount(w));
   if (out.length === 0) return out;
   // One channel (per tensor): one scale for all, the tiled kernel's fastest case.
-  if (channels === 1) quantizeTiled(kernels!, w, out, scaleW, 1, 1, qmin, qmax);
-  else if (inner >= 4) quantizeBlocks(kernels!, w, out, scaleW, channels, inner, qmin, qmax);
-  else quantizeTiled(kernels!, w, out, scaleW, channels, inner, qmin, qmax);
-  return out;
+  let done: boolean;
+  if (channels === 1) done = quantizeTiled(kernels!, w, out, scaleW, 1, 1, qmin, qmax);
+  else if (inner >= 4) done = quantizeBlocks(kernels!, w, out, scaleW, channels, inner, qmin, qmax);
+  else done = quantizeTiled(kernels!, w, out, scaleW, channels, inner, qmin, qmax);
+  return done ? out : undefined;
 }
 
 /**
@@ -93,11 +94,11 @@ function copyValues(dst: Float32Array, w: WeightValues, start: number, length: n
   else new Uint8Array(dst.buffer, dst.byteOffset, 4 * length).set(w.subarray(4 * start, 4 * (start + length)));
 }
 
-/** Memory layout of one call: the chunk's floats, its int8 results, then the scales. */
+/** Memory layout of one call: the chunk's floats, its int8 results, then the scales; undefined when the memory cannot grow to hold them. */
 function views(k: Kernels, chunk: number, scaleCount: number) {
   const dst = 4 * chunk;
   const scales = roundUp(dst + chunk, 16);
-  reserveBytes(k.memory, scales + 4 * scaleCount);
+  if (!reserveBytes(k.memory, scales + 4 * scaleCount)) return undefined;
   const buffer = k.memory.buffer;
   return { dst, scales, src: new Float32Array(buffer, 0, chunk), out: new Int8Array(buffer, dst, chunk), scaleView: new Float32Array(buffer, scales, scaleCount) };
 }
@@ -113,14 +114,16 @@ function wholeSteps(period: number): number {
  * inner < 4 (last-axis channels: HWIO, depthwise HWC1, MatMul [in, out]; or one channel):
  * the scales repeat with period channels · inner, read from a tile of whole periods and
  * whole steps of the kernel (16 floats), which it wraps between steps; no longer than the
- * weights themselves (then it never wraps).
+ * weights themselves (then it never wraps). False, with nothing written, when the memory
+ * cannot grow to hold a chunk and the tile.
  */
-function quantizeTiled(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): void {
+function quantizeTiled(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): boolean {
   const count = out.length;
   const padded = roundUp(count, 16);
   const tileLength = Math.min(wholeSteps(channels * inner), padded);
   const chunk = Math.min(CHUNK, padded);
   const m = views(k, chunk, tileLength);
+  if (!m) return false;
   fillScaleTile(m.scaleView.subarray(0, tileLength), scaleW, channels, inner);
   for (let start = 0; start < count; start += chunk) {
     const length = Math.min(chunk, count - start);
@@ -130,19 +133,22 @@ function quantizeTiled(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Floa
     k.tiled(0, m.dst, steps, m.scales, 4 * tileLength, 4 * (start % tileLength), qmin, qmax);
     out.set(m.out.subarray(0, length), start);
   }
+  return true;
 }
 
 /**
  * inner ≥ 4: blocks of `inner` weights sharing a scale. Chunks hold whole blocks; a block
  * longer than CHUNK is cut into pieces of about equal length (each ≥ CHUNK / 2, so ≥ 4),
- * each run as one block of its own with the block's channel.
+ * each run as one block of its own with the block's channel. False, with nothing written,
+ * when the memory cannot grow to hold a chunk and the scales.
  */
-function quantizeBlocks(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): void {
+function quantizeBlocks(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Float32Array, channels: number, inner: number, qmin: number, qmax: number): boolean {
   const blockCount = out.length / inner;
   const pieces = Math.ceil(inner / CHUNK);
   const piece = Math.ceil(inner / pieces);
   const blocksPerChunk = Math.max(1, Math.floor(CHUNK / inner));
   const m = views(k, pieces > 1 ? piece : blocksPerChunk * inner, channels);
+  if (!m) return false;
   m.scaleView.set(scaleW);
   const run = (start: number, count: number, length: number, channel: number) => {
     copyValues(m.src, w, start, count * length);
@@ -154,4 +160,5 @@ function quantizeBlocks(k: Kernels, w: WeightValues, out: Int8Array, scaleW: Flo
     if (pieces === 1) run(b * inner, count, inner, b % channels);
     else for (let at = 0; at < inner; at += piece) run(b * inner + at, 1, Math.min(piece, inner - at), b % channels);
   }
+  return true;
 }

@@ -17,7 +17,6 @@ import { attr, attrTensor, attrType, DataType, makeTensor } from '../ir';
 import type { Graph, NodeDef, TensorValue } from '../ir';
 import { constBehind } from './graph-checks';
 
-/** The value of the Const behind a tensor name (through Identity nodes), or undefined. */
 /** The value of the Const behind `tensor` (through Identity), or undefined. */
 export function constValueBehind(graph: Graph, tensor: string): TensorValue | undefined {
   const node = constBehind(graph, tensor);

@@ -1,8 +1,9 @@
 /**
  * A WebAssembly assembler small enough to read: opcodes, immediates and the module layout,
  * so kernels are written in code as arrays of bytes (no toolchain, no binary file shipped).
- * Used by the runtime's chain kernels (runtime/kernels/ascend-chain-*.ts) and the weight
- * quantization (quant/weights-simd-module.ts); it imports nothing, so any layer may use it.
+ * Used by the runtime's chain kernels (runtime/kernels/ascend-chain-*.ts), the weight
+ * quantization (quant/weights-simd-module.ts) and calibration's binning and loss kernels
+ * (calib/*-kernel-module.ts); it imports nothing, so any layer may use it.
  */
 
 // Opcodes (WebAssembly core spec, §5.4).
@@ -18,17 +19,29 @@ export const OP = {
 
 /**
  * SIMD opcodes (prefix 0xfd, then the index as unsigned LEB; WebAssembly core spec 2.0,
- * §5.4.8). Lane shapes in the names: f32 = f32x4, i32 = i32x4, i16 = i16x8, i8 = i8x16.
+ * §5.4.8). Lane shapes in the names: f64 = f64x2, f32 = f32x4, i32 = i32x4, i16 = i16x8,
+ * i8 = i8x16; load64splat is v128.load64_splat.
  */
 export const SIMD = {
-  load: 0x00, store: 0x0b, i32splat: 0x11, f32splat: 0x13,
-  f32eq: 0x41, f32lt: 0x43, and: 0x4e, andnot: 0x4f, or: 0x50, store32lane: 0x5a,
-  i8narrowI16s: 0x65, f32floor: 0x68, f32trunc: 0x69, i16narrowI32s: 0x85, i32allTrue: 0xa3, i32shrS: 0xac, i32sub: 0xb1,
+  load: 0x00, load64splat: 0x0a, store: 0x0b, i32splat: 0x11, f32splat: 0x13, f64splat: 0x14, f64replaceLane: 0x22,
+  f32eq: 0x41, f32lt: 0x43, f64ne: 0x48, f64lt: 0x49, f64gt: 0x4a, f64le: 0x4b, f64ge: 0x4c,
+  and: 0x4e, andnot: 0x4f, or: 0x50, bitselect: 0x52, anyTrue: 0x53, store32lane: 0x5a,
+  i8narrowI16s: 0x65, f32floor: 0x68, f32trunc: 0x69, f64trunc: 0x7a, i16narrowI32s: 0x85, i32allTrue: 0xa3, i32shrS: 0xac, i32sub: 0xb1,
   f32abs: 0xe0, f32add: 0xe4, f32mul: 0xe6, f32div: 0xe7, f32pmin: 0xea, f32pmax: 0xeb,
+  f64add: 0xf0, f64sub: 0xf1, f64mul: 0xf2, f64div: 0xf3,
 } as const;
 
 /** A SIMD instruction: the prefix and its index. */
 export const simd = (op: number) => (op < 0x80 ? [0xfd, op] : [0xfd, (op & 0x7f) | 0x80, op >> 7]);
+
+/**
+ * Saturating truncations (prefix 0xfc, then the index; WebAssembly core spec 2.0, §5.4.1):
+ * float → int clamped to the int's range, NaN → 0. i32truncF64s is i32.trunc_sat_f64_s.
+ */
+export const SAT = { i32truncF64s: 0x02 } as const;
+
+/** A saturating truncation: the prefix and its index (every index is below 0x80: one byte). */
+export const sat = (op: number) => [0xfc, op];
 
 /** Block type of a block, loop or if that leaves nothing on the stack. */
 export const VOID = 0x40;
@@ -36,7 +49,7 @@ export const VOID = 0x40;
 export const [I32, F32, F64, V128] = [0x7f, 0x7d, 0x7c, 0x7b];
 
 /** Signed LEB128 (the encoding of integer immediates; lengths below 2^31 read the same unsigned). */
-export function leb(n: number): number[] {
+function leb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = n & 0x7f;
@@ -53,6 +66,14 @@ export const f64c = (n: number) => [OP.f64const, ...new Uint8Array(new Float64Ar
 export const get = (i: number) => [OP.get, i];
 export const set = (i: number) => [OP.set, i];
 export const tee = (i: number) => [OP.tee, i];
+
+/** f64.load / f64.store at the address on the stack + offset (alignment 2^3). */
+export const f64load = (offset = 0) => [OP.f64load, 3, ...leb(offset)];
+export const f64store = (offset = 0) => [OP.f64store, 3, ...leb(offset)];
+/** A v128 load or store (SIMD.load, SIMD.store) at the address on the stack + offset (alignment 2^4, a hint). */
+export const mem = (op: number, offset = 0) => [...simd(op), 4, ...leb(offset)];
+/** The f32 that `value` leaves on the stack, in all four lanes of local `local` (f32x4.splat). */
+export const splat = (value: number[], local: number) => [...value, ...simd(SIMD.f32splat), ...set(local)];
 
 /** One exported function of a module. */
 export interface WasmFunction {

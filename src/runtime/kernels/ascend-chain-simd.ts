@@ -18,8 +18,8 @@
  * Parameters: bias and d as float32 arrays of C + 3 values each (value j is channel
  * j mod C), so four lanes starting at channel c read four consecutive floats.
  */
-import { BELOW_HALF as BELOW_HALF_VALUE } from '../../quant/round';
-import { F32, f32c, get, I32, i32c, moduleBytes, OP, set, SIMD as S, simd, V128, VOID } from '../../wasm/assembler';
+import { BELOW_HALF } from '../../quant/round';
+import { F32, f32c, get, I32, i32c, mem, moduleBytes, OP, set, SIMD as S, simd, splat, V128, VOID } from '../../wasm/assembler';
 import { compileModule, instantiate } from '../../wasm/host';
 import type { WasmMemory } from '../../wasm/host';
 import { STEP } from './ascend-chain-wasm';
@@ -29,13 +29,12 @@ export type ChainSimdFn = (x: number, y: number, n4: number, channels: number, p
 // Parameter 5 (flags) is not read: each function is made for its flags.
 const [X, Y, N, CH, PARAMS, QS, LO, HI, AS, X2, SA, SB] = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12];
 const [I, C, PS, STEP4, GOOD, V, T] = [13, 14, 15, 16, 17, 18, 19];
-const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF, SIGN, TWO31, ZERO, SAV, SBV] = [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
+const [QSV, LOV, HIV, ASV, SIX, BELOW_HALF_V, SIGN, TWO31, ZERO, SAV, SBV] = [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
 
 // Core opcodes by their spec names.
 const { block: BLOCK, loop: LOOP, end: END, brIf: BR_IF, tee: TEE, i32eqz: I32EQZ, i32ltu: I32LTU, i32ges: I32GES } = OP;
 const { i32add: I32ADD, i32sub: I32SUB, i32mul: I32MUL, i32remu: I32REMU, select: SELECT } = OP;
 
-const mem = (o: number) => [...simd(o), 4, 0]; // align 2^4, offset 0
 /** The step's code when `flags` has it: each chain gets a function of its own, with no test per value. */
 const when = (flags: number, bit: number, body: number[]) => (flags & bit ? body : []);
 /** v128.load at base + c·4 */
@@ -52,9 +51,9 @@ function steps(flags: number): number[] {
   // ascend-quant.ts), given t's sign back (+ 0 turns −0 into 0); after a Relu t ≥ 0 already.
   const nonNegative = (flags & (STEP.relu | STEP.relu6)) !== 0;
   const rounded = nonNegative
-    ? [...get(T), ...get(BELOW_HALF), ...simd(S.f32add), ...simd(S.f32floor)]
+    ? [...get(T), ...get(BELOW_HALF_V), ...simd(S.f32add), ...simd(S.f32floor)]
     : [
-        ...get(T), ...simd(S.f32abs), ...get(BELOW_HALF), ...simd(S.f32add), ...simd(S.f32floor),
+        ...get(T), ...simd(S.f32abs), ...get(BELOW_HALF_V), ...simd(S.f32add), ...simd(S.f32floor),
         ...get(T), ...get(SIGN), ...simd(S.and), ...simd(S.or), ...get(ZERO), ...simd(S.f32add),
       ];
   const quant = [
@@ -78,12 +77,11 @@ function steps(flags: number): number[] {
 }
 
 function body(flags: number): number[] {
-  const splat = (value: number[], local: number) => [...value, ...simd(S.f32splat), ...set(local)];
   const setup = [
     ...get(PARAMS), ...get(CH), ...i32c(3), I32ADD, ...i32c(4), I32MUL, I32ADD, ...set(PS),
     ...i32c(4), ...get(CH), I32REMU, ...set(STEP4),
     ...splat(get(QS), QSV), ...splat(get(LO), LOV), ...splat(get(HI), HIV), ...splat(get(AS), ASV),
-    ...splat(f32c(6), SIX), ...splat(f32c(BELOW_HALF_VALUE), BELOW_HALF), ...splat(f32c(-0), SIGN), ...splat(f32c(2147483648), TWO31),
+    ...splat(f32c(6), SIX), ...splat(f32c(BELOW_HALF), BELOW_HALF_V), ...splat(f32c(-0), SIGN), ...splat(f32c(2147483648), TWO31),
     ...splat(f32c(0), ZERO), ...splat(get(SA), SAV), ...splat(get(SB), SBV), ...i32c(-1), ...simd(S.i32splat), ...set(GOOD),
   ];
   const element = [

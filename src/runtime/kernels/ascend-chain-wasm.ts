@@ -23,8 +23,8 @@
  * own heap (no copy), elsewhere a memory of its own.
  */
 
-import { F32, f32c, F64, f64c, get, I32, i32c, moduleBytes, OP, set, VOID } from '../../wasm/assembler';
-import { compileModule, instantiate } from '../../wasm/host';
+import { F32, f32c, F64, f64c, f64load, get, I32, i32c, moduleBytes, OP, SAT, sat, set, VOID } from '../../wasm/assembler';
+import { compileOnce, instantiate } from '../../wasm/host';
 import type { WasmMemory } from '../../wasm/host';
 
 /** Flags of `chain`: which steps run. */
@@ -35,26 +35,22 @@ export const PARAM_BYTES = 24;
 
 export type ChainFn = (x: number, y: number, n: number, channels: number, params: number, flags: number, k: number, quantScale: number, lo: number, hi: number, antiScale: number) => void;
 
-/** i32.trunc_sat_f64_s: saturating float64 → int32 (NaN → 0). */
-const TRUNC_SAT = [0xfc, 0x02];
-
 // Parameters and locals of `chain`, by index.
 const [X, Y, N, CH, PARAMS, FLAGS, K, QS, LO, HI, AS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const [I, C, V, D, P, P2, BITS, LOI, HII, Q] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 
 /** if (flags & bit) { body } */
 const when = (bit: number, body: number[]) => [...get(FLAGS), ...i32c(bit), OP.i32and, OP.if, VOID, ...body, OP.end];
-const loadF64 = (offset: number) => [OP.f64load, 3, offset];
 
 /** q = min(max(q, lo), hi) on int32, as selects (cmov): no branch to mispredict. */
 const clampQ = (lo: number[], hi: number[]) => [...lo, ...get(Q), ...get(Q), ...lo, OP.i32lts, OP.select, ...set(Q), ...hi, ...get(Q), ...get(Q), ...hi, OP.i32gts, OP.select, ...set(Q)];
 
 /** The reference's steps with f64.min/max, which keep NaN (V8 compiles them to branches): for NaN inputs. */
 function exactSteps(): number[] {
-  const bias = [...get(V), OP.promote, ...get(P), ...loadF64(0), OP.f64add, OP.demote, ...set(V)];
+  const bias = [...get(V), OP.promote, ...get(P), ...f64load(0), OP.f64add, OP.demote, ...set(V)];
   const dequant = [
     ...get(V), OP.promote, ...get(K), OP.f64mul, OP.demote, OP.promote, ...set(D),
-    ...get(P), ...loadF64(16), ...set(P2),
+    ...get(P), ...f64load(16), ...set(P2),
     // select(int16 path, int32 path, 2^N != 1)
     ...get(D), ...get(P2), OP.f64div, OP.f64floor, ...f64c(0), OP.f64add, ...f64c(-32768), OP.f64max, ...f64c(32767), OP.f64min,
     ...get(D), ...f64c(-2147483648), OP.f64max, ...f64c(2147483647), OP.f64min,
@@ -77,7 +73,7 @@ function exactSteps(): number[] {
 
 /** v = f32(f32(f32(d·scale[c])·2^N) / k): shared by both paths. */
 const dequantScale = [
-  ...get(D), ...get(P), ...loadF64(8), OP.f64mul, OP.demote, OP.promote,
+  ...get(D), ...get(P), ...f64load(8), OP.f64mul, OP.demote, OP.promote,
   ...get(P2), OP.f64mul, OP.demote, OP.promote, ...get(K), OP.f64div, OP.demote, ...set(V),
 ];
 const antiQuant = [...get(V), ...get(AS), OP.f32mul, ...set(V)];
@@ -93,9 +89,9 @@ const antiQuant = [...get(V), ...get(AS), OP.f32mul, ...set(V)];
 function fastSteps(): number[] {
   // Parameters are loaded off the value's dependency chain; float32 ops where one float32
   // operation is the reference's double operation rounded once (+ and · of two float32).
-  const bias = [...get(V), ...get(P), ...loadF64(0), OP.demote, OP.f32add, ...set(V)];
+  const bias = [...get(V), ...get(P), ...f64load(0), OP.demote, OP.f32add, ...set(V)];
   const int16Path = [
-    ...get(D), ...get(P2), OP.f64div, OP.f64floor, ...TRUNC_SAT, ...set(Q),
+    ...get(D), ...get(P2), OP.f64div, OP.f64floor, ...sat(SAT.i32truncF64s), ...set(Q),
     ...clampQ(i32c(-32768), i32c(32767)), ...get(Q), OP.f64fromI32, ...set(D),
   ];
   const int32Path = [...get(D), ...f64c(-2147483648), OP.f64max, ...f64c(2147483647), OP.f64min, ...set(D)];
@@ -110,8 +106,8 @@ function fastSteps(): number[] {
     ...get(V), OP.f32abs, ...f32c(2147483648), OP.f32lt, OP.i32and,
   ];
   const dequant = [
-    ...get(P), ...loadF64(16), ...set(P2),
-    ...plain, OP.if, VOID, ...get(V), ...get(P), ...loadF64(8), OP.demote, OP.f32mul, ...set(V), OP.else, ...anyDequant, OP.end,
+    ...get(P), ...f64load(16), ...set(P2),
+    ...plain, OP.if, VOID, ...get(V), ...get(P), ...f64load(8), OP.demote, OP.f32mul, ...set(V), OP.else, ...anyDequant, OP.end,
   ];
   const positive = [...i32c(0), ...get(BITS), ...get(BITS), ...i32c(0), OP.i32lts, OP.select, ...set(BITS)];
   const relu = [...get(V), OP.i32bits, ...set(BITS), ...positive, ...get(BITS), OP.f32bits, ...set(V)];
@@ -123,7 +119,7 @@ function fastSteps(): number[] {
   // round half away from zero = trunc(t + copysign(0.5, t)), exact in float64 (see above).
   const quant = [
     ...get(V), ...get(QS), OP.f32mul, OP.promote, ...set(D),
-    ...f64c(0.5), ...get(D), OP.f64copysign, ...get(D), OP.f64add, ...TRUNC_SAT, ...set(Q),
+    ...f64c(0.5), ...get(D), OP.f64copysign, ...get(D), OP.f64add, ...sat(SAT.i32truncF64s), ...set(Q),
     ...clampQ(get(LOI), get(HII)), ...get(Q), OP.f32fromI32, ...set(V),
   ];
   return [
@@ -142,7 +138,7 @@ function body(): number[] {
     ...i32c(0), ...get(C), ...i32c(1), OP.i32add, OP.tee, C, ...get(C), ...get(CH), OP.i32eq, OP.select, ...set(C),
     ...get(I), ...i32c(1), OP.i32add, OP.tee, I, ...get(N), OP.i32ltu, OP.brIf, 0,
   ];
-  const bounds = [...get(LO), ...TRUNC_SAT, ...set(LOI), ...get(HI), ...TRUNC_SAT, ...set(HII)];
+  const bounds = [...get(LO), ...sat(SAT.i32truncF64s), ...set(LOI), ...get(HI), ...sat(SAT.i32truncF64s), ...set(HII)];
   return [...bounds, OP.block, VOID, ...get(N), OP.i32eqz, OP.brIf, 0, OP.loop, VOID, ...element, OP.end, OP.end, OP.end];
 }
 
@@ -152,10 +148,10 @@ function scalarModuleBytes(): Uint8Array {
   return moduleBytes([{ name: 'chain', params, results: [], locals: [6, 2, I32, 1, F32, 1, F64, 1, I32, 1, F64, 4, I32], code: body() }]);
 }
 
-let compiled: object | undefined | null;
+const scalarModule = compileOnce(scalarModuleBytes);
 
-/** `chain` working on `memory`, or undefined where WebAssembly is not available. */
+/** `chain` working on `memory`, or undefined where WebAssembly is not available (the JavaScript loop runs instead). */
 export function chainOn(memory: WasmMemory): ChainFn | undefined {
-  if (compiled === undefined) compiled = compileModule(scalarModuleBytes) ?? null; // null: the JavaScript loop runs instead
-  return compiled ? (instantiate(compiled, memory)?.chain as ChainFn | undefined) : undefined;
+  const module = scalarModule();
+  return module ? (instantiate(module, memory)?.chain as ChainFn | undefined) : undefined;
 }

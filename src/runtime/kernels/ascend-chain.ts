@@ -170,18 +170,20 @@ function runOnHeap(ctx: KernelContext, wasm: WasmBackend, x: tf.Tensor, channels
 
 let scratch: WasmMemory | undefined | null;
 
-/** Elsewhere (cpu): the pass in a memory of its own, values copied in and out. */
+/**
+ * Elsewhere (cpu): the pass in a memory of its own, values copied in and out; the
+ * JavaScript loop (the same values) without WebAssembly or when that memory cannot grow
+ * to the tensor.
+ */
 function runCopied(x: Float32Array, channels: number, steps: ChainSteps, x2?: Float32Array): Float32Array {
   const y = new Float32Array(x.length);
   if (scratch === undefined) scratch = newWasmMemory() ?? null;
-  if (!scratch) {
+  // x, then x2, then y, then the parameters (8-byte aligned)
+  const [n, params] = [x.length, Math.ceil((12 * x.length) / 8) * 8]; // not `& ~7`: 12·n passes 2^31 on big tensors
+  if (!scratch || !reserveBytes(scratch, params + paramBytes(channels))) {
     runChain(x, y, channels, steps, 0, x2);
     return y;
   }
-  // x, then x2, then y, then the parameters (8-byte aligned)
-  const [n, params] = [x.length, Math.ceil((12 * x.length) / 8) * 8]; // not `& ~7`: 12·n passes 2^31 on big tensors
-  const bytes = params + paramBytes(channels);
-  reserveBytes(scratch, bytes);
   new Float32Array(scratch.buffer, 0, n).set(x);
   if (x2) new Float32Array(scratch.buffer, 4 * n, n).set(x2);
   if (steps.bias || steps.dequant) writeParams(scratch.buffer, params, steps, channels);

@@ -25,12 +25,10 @@ import type { KernelContext } from '../kernels';
 import { tf } from '../tfjs';
 import { ascendAntiQuant as ascendAntiQuantReference } from '../../quant';
 import { dequantizeLoop, quantizeLoop } from './ascend-cpu';
-import { BELOW_HALF } from '../../quant/round';
+import { BELOW_HALF, INT32_MAX, INT32_MIN } from '../../quant/round';
 import { isNonNegative, quantizeWithOps } from './ascend-quant';
 import type { QuantBounds } from './ascend-quant';
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 const INT16_MIN = -32768;
 const INT16_MAX = 32767;
 
