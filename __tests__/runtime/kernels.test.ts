@@ -10,6 +10,11 @@ registerKernel('AmctTestScale', (ctx) => {
   const scaled = tf.mul(ctx.inputs[0], attrFloat(ctx.node, 'scale')); // intermediate: freed by the tidy
   return tf.add(scaled, 0);
 }, { afterRun: (_s, nodes) => void afterRunCalls.push(nodes.map((n) => n.name)) });
+// Two ops sharing one hook (as QuantIfmr and QuantHfmg share calibration's): it must run once per run, with both ops' nodes.
+const sharedHookCalls: string[][] = [];
+const sharedHook = (_s: unknown, nodes: NodeDef[]) => void sharedHookCalls.push(nodes.map((n) => n.name).sort());
+registerKernel('AmctTestSharedA', (ctx) => tf.add(ctx.inputs[0], 0), { afterRun: sharedHook });
+registerKernel('AmctTestSharedB', (ctx) => tf.add(ctx.inputs[0], 0), { afterRun: sharedHook });
 registerKernel('AmctTestTap', (ctx) => {
   ctx.state.set('seen', { dtype: ctx.inputs[0].dtype, shape: ctx.inputs[0].shape, values: Array.from(ctx.inputs[0].dataSync()) });
   return ctx.inputs[0];
@@ -51,6 +56,21 @@ describe('custom kernels', () => {
     a.dispose();
     b.dispose();
     expect(registeredKernelOps()).toContain('AmctTestScale');
+  });
+
+  test('a hook two ops share runs once per run, with the nodes of both', async () => {
+    const g = new Graph();
+    placeholder(g, 'x', [-1]);
+    g.addNode({ name: 'a', op: 'AmctTestSharedA', inputs: ['x'] });
+    g.addNode({ name: 'b', op: 'AmctTestSharedB', inputs: ['a'] });
+    const s = await Session.create(g, { backend: 'cpu' });
+    try {
+      await s.run('b', { x });
+      await s.run('b', { x });
+    } finally {
+      s.dispose();
+    }
+    expect(sharedHookCalls).toEqual([['a', 'b'], ['a', 'b']]);
   });
 
   test('pass-through kernels on feeds, on weights and in series neither leak nor double-free', async () => {

@@ -18,6 +18,7 @@ import { checkFeeds, checkFeedsCover, Feeds, makeFeedTensors } from './feeds';
 import { collectOutputs, FetchedTensor, planFetches, RunOptions } from './fetches';
 import { checkBatchNormParams } from './graph-checks';
 import { attachHost, detachHost, getKernel, KernelHost, NODE_ATTR, SESSION_ATTR } from './kernels';
+import type { KernelOptions } from './kernels';
 import { serialize } from './mutex';
 import { checkOpsSupported } from './op-support';
 import { isOutOfMemory, runFailure, RunScope } from './run-scope';
@@ -250,11 +251,18 @@ export class Session {
     }
   }
 
-  /** Kernel hooks that run once per run (e.g. calibration starting its threads, then writing its record). */
+  /**
+   * Kernel hooks that run once per run (e.g. calibration starting its threads, then writing
+   * its record). Once per hook function, with the nodes of every op that shares it: QuantIfmr
+   * and QuantHfmg share calibration's, which would otherwise run twice on a graph mixing them.
+   */
   private async runHooks(hook: 'beforeRun' | 'afterRun', fedValues = 0): Promise<void> {
-    const byOp = new Map<string, NodeDef[]>();
-    for (const { node } of this.custom) byOp.set(node.op, [...(byOp.get(node.op) ?? []), node]);
-    for (const [op, nodes] of byOp) await getKernel(op)?.options[hook]?.(this, nodes, fedValues);
+    const byHook = new Map<NonNullable<KernelOptions[typeof hook]>, NodeDef[]>();
+    for (const { node } of this.custom) {
+      const fn = getKernel(node.op)?.options[hook];
+      if (fn) byHook.set(fn, [...(byHook.get(fn) ?? []), node]);
+    }
+    for (const [fn, nodes] of byHook) await fn(this, nodes, fedValues);
   }
 
   /** Kernel hooks that look at the state one last time (calibration warns when it is incomplete). */

@@ -19,7 +19,7 @@ import type { HfmgAccumulator, IfmrAccumulator, ScaleOffset } from '../../calib'
 import { AmctError, CalibrationError } from '../../errors';
 import { mainBinning, statisticsThreadFor } from './placement';
 import type { StatisticsThread } from './pool';
-import { buildAccumulator, reviveError, serializeError } from './protocol';
+import { buildAccumulator, reviveError } from './protocol';
 import type { AccumulatorSpec, AddReply } from './protocol';
 
 /** Batches smaller than this (values) are binned on the main thread. */
@@ -153,7 +153,11 @@ export class LayerStatistics {
     try {
       this.final = { result: searchResult(reply.search!) };
     } catch (e) {
-      this.final = { error: reviveError(serializeError(e, this.spec.options.layer)) };
+      // The main thread's own search: not a statistics-thread failure, as serializeError would say.
+      const layer = this.spec.options.layer;
+      this.final = {
+        error: e instanceof AmctError ? e : new CalibrationError('CALIBRATION_INCOMPLETE', `layer ${layer}: the scale/offset search failed: ${String(e)}`, { layer, hint: 'run the calibration again with { statisticsThread: false } and report the error' }),
+      };
     }
   }
 

@@ -40,15 +40,26 @@ export type BatchPosition = 'first' | 'later' | 'last';
  * Undefined: bin on the main thread.
  */
 export function statisticsThreadFor(values: number, position: BatchPosition): StatisticsThread | undefined {
-  const usable = pool().filter((t) => t.available());
-  if (position !== 'later') {
-    const idlest = usable.reduce<StatisticsThread | undefined>((best, t) => (best === undefined || t.backlog() < best.backlog() ? t : best), undefined);
-    return idlest !== undefined && (position === 'last' || idlest.backlog() <= values) ? idlest : undefined;
+  if (position === 'later') {
+    // Every batch of a main-thread layer asks; mostly no thread has room, and then nothing
+    // else needs looking at (available() may start a thread).
+    const roomiest = least(pool().filter((t) => t.room >= values && t.available()), (t) => -t.room);
+    if (roomiest) roomiest.room -= values;
+    return roomiest;
   }
-  const roomiest = usable.reduce<StatisticsThread | undefined>((best, t) => (best === undefined || t.room > best.room ? t : best), undefined);
-  if (roomiest === undefined || roomiest.room < values) return undefined;
-  roomiest.room -= values;
-  return roomiest;
+  const idlest = least(pool().filter((t) => t.available()), (t) => t.backlog());
+  return idlest !== undefined && (position === 'last' || idlest.backlog() <= values) ? idlest : undefined;
+}
+
+/** The first of `items` with the least `key`. */
+function least<T>(items: readonly T[], key: (item: T) => number): T | undefined {
+  let best: T | undefined;
+  let bestKey = Infinity;
+  for (const item of items) {
+    const k = key(item);
+    if (best === undefined || k < bestKey) [best, bestKey] = [item, k];
+  }
+  return best;
 }
 
 /** Main-thread binning of layers large enough for a thread (accumulator.ts adds to it): ms and values. */
@@ -83,22 +94,37 @@ export function planMoves(): void {
   pool().forEach((t, i) => {
     const before = runStart!.threads[i];
     const clock = t.clock();
-    const values = clock.values - (before?.values ?? 0);
-    const busyMs = clock.busyMs - (before?.busyMs ?? 0);
-    const threadNs = values > 0 ? (busyMs * 1e6) / values : mainNs;
-    const threadMs = busyMs + (t.backlog() * threadNs) / 1e6;
-    const perValueNs = (mainNs || threadNs) + threadNs;
-    const shift = perValueNs > 0 ? (STEP * (mainMs - threadMs) * 1e6) / perValueNs : 0; // > 0: towards the thread
-    const even = Math.abs(mainMs - threadMs) <= TOLERANCE * Math.max(mainMs, threadMs);
-    t.room = !even && shift > 0 && mainNs > 0 ? shift : 0;
-    t.surplus = !even && shift < 0 ? -shift : 0;
+    const values = (clock.values - before.values) | 0; // an Int32 counter that wraps
+    const plan = balance({ mainMs, mainNs, busyMs: clock.busyMs - before.busyMs, values, backlog: t.backlog() });
+    [t.room, t.surplus] = [plan.room, plan.surplus];
     log.debug(
-      `calibration: statistics thread ${i}: ${values} values at ${threadNs.toFixed(2)} ns, ${threadMs.toFixed(1)} ms of work; ` +
+      `calibration: statistics thread ${i}: ${values} values at ${plan.threadNs.toFixed(2)} ns, ${plan.threadMs.toFixed(1)} ms of work; ` +
         `main thread ${mainMs.toFixed(1)} ms, binning ${mainValues} values at ${mainNs.toFixed(2)} ns; ` +
         `room for ${Math.round(t.room)} values, surplus ${Math.round(t.surplus)}`,
     );
   });
   runStart = undefined;
+}
+
+/** One run's figures for one thread, as planMoves measures them. */
+export interface RunFigures {
+  /** The main thread's run time, and its ns per value binned (0: it binned none). */
+  mainMs: number;
+  mainNs: number;
+  /** The thread's busy ms and values binned in the run, and the values it still has queued. */
+  busyMs: number;
+  values: number;
+  backlog: number;
+}
+
+/** planMoves for one thread: the values it may take over (`room`) or should hand back (`surplus`); see planMoves. */
+export function balance(f: RunFigures): { room: number; surplus: number; threadNs: number; threadMs: number } {
+  const threadNs = f.values > 0 ? (f.busyMs * 1e6) / f.values : f.mainNs;
+  const threadMs = f.busyMs + (f.backlog * threadNs) / 1e6;
+  const perValueNs = (f.mainNs || threadNs) + threadNs;
+  const shift = perValueNs > 0 ? (STEP * (f.mainMs - threadMs) * 1e6) / perValueNs : 0; // > 0: towards the thread
+  const even = Math.abs(f.mainMs - threadMs) <= TOLERANCE * Math.max(f.mainMs, threadMs);
+  return { room: !even && shift > 0 && f.mainNs > 0 ? shift : 0, surplus: !even && shift < 0 ? -shift : 0, threadNs, threadMs };
 }
 
 /** What takeBack needs of a layer's statistics (accumulator.ts's LayerStatistics). */
@@ -114,9 +140,14 @@ export interface MovableLayer {
  * model ends is made of them), until the surplus is used up.
  */
 export async function takeBack(layers: readonly MovableLayer[]): Promise<void> {
+  // Chosen first, then moved at once: the hand-backs of different threads overlap.
+  const moving: Promise<void>[] = [];
   for (let i = layers.length - 1; i >= 0; i--) {
-    const thread = layers[i].holder;
-    if (!thread || thread.surplus < layers[i].batchValues) continue;
-    if (await layers[i].moveToMain()) thread.surplus -= layers[i].batchValues;
+    const layer = layers[i];
+    const thread = layer.holder;
+    if (!thread || thread.surplus < layer.batchValues) continue;
+    thread.surplus -= layer.batchValues;
+    moving.push(layer.moveToMain().then((moved) => void (moved || (thread.surplus += layer.batchValues))));
   }
+  await Promise.all(moving);
 }

@@ -49,9 +49,9 @@ class StatisticsThread {
    * the difference is used.
    */
   private sent = 0;
-  private readonly binned = new Int32Array(new SharedArrayBuffer(4));
-  /** Added to by the thread after each batch: [busy ms in total, values in total]. */
-  private readonly timing = new Float64Array(new SharedArrayBuffer(2 * 8));
+  private binned = new Int32Array(new SharedArrayBuffer(4));
+  /** Added to by the thread after each batch: its busy ms in total. */
+  private busy = new Float64Array(new SharedArrayBuffer(8));
   /** Values of main-thread layers this thread may take over at their next batch (planMoves). */
   room = 0;
   /** Values per batch of its layers this thread should hand back to the main thread after this run (planMoves). */
@@ -85,9 +85,9 @@ class StatisticsThread {
     return (this.sent - Atomics.load(this.binned, 0)) | 0;
   }
 
-  /** The thread's busy time and the values it binned, so far. */
+  /** The thread's busy time and the values it binned, so far (values an Int32 that wraps: use differences, `| 0`). */
   clock(): { busyMs: number; values: number } {
-    return { busyMs: this.timing[0], values: this.timing[1] };
+    return { busyMs: this.busy[0], values: Atomics.load(this.binned, 0) };
   }
 
   /** Starts the thread if needed; resolves once it has warmed up (or failed, or after READY_TIMEOUT_MS). */
@@ -128,10 +128,15 @@ class StatisticsThread {
     this.pending.delete(id);
     if (!this.worker || this.failure !== undefined) return;
     this.send({ type: 'drop', id });
-    if (this.handlers.size === 0) {
-      this.idleTimer = setTimeout(() => this.stop(), IDLE_MS);
-      this.idleTimer.unref();
-    }
+    this.stopWhenUnused();
+  }
+
+  /** Starts the idle timer once no accumulator is left on the thread (dropped, or handed back). */
+  private stopWhenUnused(): void {
+    if (this.handlers.size > 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.stop(), IDLE_MS);
+    this.idleTimer.unref();
   }
 
   /** Ends an unused thread (replies still in flight belong to dropped accumulators). */
@@ -159,14 +164,15 @@ class StatisticsThread {
       return undefined;
     }
     let worker: Worker;
-    // A new thread starts with nothing binned: no backlog.
+    // A new thread starts with nothing binned: no backlog. New counters, not the old ones
+    // zeroed: the old thread, terminating, may still add to those.
     this.sent = 0;
-    Atomics.store(this.binned, 0, 0);
-    this.timing.fill(0);
+    this.binned = new Int32Array(new SharedArrayBuffer(4));
+    this.busy = new Float64Array(new SharedArrayBuffer(8));
     this.room = 0;
     this.surplus = 0;
     try {
-      worker = new Worker(file, { execArgv, workerData: { binned: this.binned, timing: this.timing } });
+      worker = new Worker(file, { execArgv, workerData: { binned: this.binned, busy: this.busy } });
     } catch (e) {
       this.failure = e instanceof Error ? e.message : String(e);
       log.warn(`calibration: the statistics thread could not start (${this.failure}); statistics run on the main thread`);
@@ -207,6 +213,7 @@ class StatisticsThread {
       // The accumulator left the thread: its replies are done.
       this.handlers.delete(id);
       this.pending.delete(id);
+      this.stopWhenUnused();
     }
     resolve?.(state);
   }

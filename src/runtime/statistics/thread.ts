@@ -13,7 +13,8 @@ import { buildAccumulator, serializeError, stateBuffers } from './protocol';
 import type { AccumulatorSpec, AddReply, StatisticsRequest } from './protocol';
 
 interface Entry {
-  spec: AccumulatorSpec;
+  /** Named in errors. */
+  layer: string | undefined;
   accumulator: IfmrAccumulator | HfmgAccumulator;
   batchNum: number;
   shareEvery: number;
@@ -21,14 +22,14 @@ interface Entry {
 
 const entries = new Map<number, Entry>();
 let searchesFinished = 0;
-/** Values binned so far, and [busy ms, values] (pool.ts: backlog; placement.ts: planMoves), shared with the main thread. */
+/** Values binned so far, and busy ms so far (pool.ts: backlog; placement.ts: planMoves), shared with the main thread. */
 const binned: Int32Array | undefined = workerData?.binned;
-const timing: Float64Array | undefined = workerData?.timing;
+const busy: Float64Array | undefined = workerData?.busy;
 
 function add(id: number, data: Float32Array): AddReply {
   const entry = entries.get(id);
   if (!entry) return { id, data, bytes: 0, error: serializeError(new Error(`no accumulator ${id}`)) };
-  const layer = entry.spec.options.layer;
+  const layer = entry.layer;
   const reply: AddReply = { id, data, bytes: 0 };
   try {
     entry.accumulator.add(data);
@@ -74,7 +75,7 @@ function warmUp(): void {
 
 parentPort!.on('message', (m: StatisticsRequest) => {
   if (m.type === 'create') {
-    entries.set(m.id, { spec: m.spec, accumulator: buildAccumulator(m.spec, m.state), batchNum: m.batchNum, shareEvery: m.shareEvery });
+    entries.set(m.id, { layer: m.spec.options.layer, accumulator: buildAccumulator(m.spec, m.state), batchNum: m.batchNum, shareEvery: m.shareEvery });
   } else if (m.type === 'drop') {
     entries.delete(m.id);
   } else if (m.type === 'export') {
@@ -84,10 +85,7 @@ parentPort!.on('message', (m: StatisticsRequest) => {
   } else {
     const started = performance.now();
     const reply = add(m.id, m.data);
-    if (timing) {
-      timing[0] += performance.now() - started;
-      timing[1] += m.data.length;
-    }
+    if (busy) busy[0] += performance.now() - started;
     if (binned) Atomics.add(binned, 0, m.data.length);
     const transfer = [reply.data.buffer as ArrayBuffer];
     if (reply.search) transfer.push(reply.search.model.n.buffer as ArrayBuffer, reply.search.model.mean.buffer as ArrayBuffer, reply.search.model.half.buffer as ArrayBuffer);
