@@ -14,7 +14,7 @@
  */
 import { webcrypto } from 'crypto';
 import * as path from 'path';
-import { AmctError, QuantizeError } from '../errors';
+import { AmctError, describe, QuantizeError } from '../errors';
 import type { Graph } from '../ir';
 import { readDeferred } from '../ir/tensor-lazy';
 import { assertNotInput, assertWritableTarget, encodeGraphDef, loadGraph } from '../io';
@@ -69,7 +69,12 @@ async function writePair(graph: Graph, quantizedPb: string, quantJson: string, j
   }
   // Hashed on libuv's threads (WebCrypto) while the .pb's temp is written and flushed; the json's follows the
   // hash. (encodeGraphDef's bytes sit in a plain ArrayBuffer, as digest's type wants.)
-  const text = webcrypto.subtle.digest('SHA-256', pb as Uint8Array<ArrayBuffer>).then((hash) => JSON.stringify({ ...json, quantized_model_sha256: Buffer.from(hash).toString('hex') }, null, 2) + '\n');
+  const text = webcrypto.subtle.digest('SHA-256', pb as Uint8Array<ArrayBuffer>).then(
+    (hash) => JSON.stringify({ ...json, quantized_model_sha256: Buffer.from(hash).toString('hex') }, null, 2) + '\n',
+    (e) => {
+      throw new QuantizeError('FILE_WRITE_FAILED', `cannot hash ${quantizedPb} for ${quantJson}: ${describe(e)}`, { file: quantJson, hint: 'nothing was written; run saveModel again', cause: e });
+    },
+  );
   await writeFilesAtomic([{ target: quantJson, data: text }, { target: quantizedPb, data: pb }], { inputs });
 }
 

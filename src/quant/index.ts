@@ -12,7 +12,7 @@ export {
 } from './round';
 export { channelLayout, elementCount, expandDepthwiseScale } from './channels';
 export type { ChannelLayout } from './channels';
-export { quantizeWeights, quantizeBias } from './weights';
+export { quantizeWeights, quantizeBias, weightBitsProblem } from './weights';
 export type { WeightValues } from './weights-simd';
 export { packDeqScale, unpackDeqScale } from './deq-scale';
 export type { DeqScaleFields } from './deq-scale';

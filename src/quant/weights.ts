@@ -23,8 +23,9 @@ function checkScales(scales: ArrayLike<number>, what: string): void {
 /**
  * Quantizes weights per channel along `channelAxis` (undefined = per tensor, scaleW of
  * length 1). `w`: float32 values, or their little-endian bytes (a .pb's tensor_content
- * read without a copy: ir unreadContent). Division is float32 (AMCT's ArqQuantReal divides float by float). Runs on
- * WebAssembly SIMD where available (weights-simd.ts, same int8 values), else the loop below.
+ * read without a copy: ir/tensor-lazy.ts unreadContent). Division is float32 (AMCT's
+ * ArqQuantReal divides float by float). Runs on WebAssembly SIMD where available
+ * (weights-simd.ts, same int8 values), else the loop below.
  */
 export function quantizeWeights(
   w: WeightValues,
@@ -57,15 +58,16 @@ function asFloat32(w: WeightValues): Float32Array {
 /**
  * Weights are stored as int8, so 2..8 bits. Beyond 8 the loop's Int8Array store would wrap
  * (200 → −56) where the SIMD narrows saturate, and fractional counts give bounds float32
- * does not hold: both are rejected instead of written.
+ * does not hold: both are refused. Undefined when `numBits` is fine, else why not (callers
+ * throw their own typed error: a QuantArq node names itself).
  */
-export function checkWeightBits(numBits: number, layer?: string): void {
-  if (!Number.isInteger(numBits) || numBits < 2 || numBits > 8) {
-    throw new QuantizeError('INVALID_ARGUMENT', `num_bits = ${numBits} for weights${layer ? ` of layer ${layer}` : ''}: weights are stored as int8, so it must be an integer in [2, 8]`, {
-      layer,
-      hint: 'set the weights\' num_bits to 8 (AMCT quantizes weights to int8)',
-    });
-  }
+export function weightBitsProblem(numBits: number): string | undefined {
+  return Number.isInteger(numBits) && numBits >= 2 && numBits <= 8 ? undefined : `num_bits = ${numBits} for weights: they are stored as int8, so it must be an integer in [2, 8]`;
+}
+
+function checkWeightBits(numBits: number): void {
+  const problem = weightBitsProblem(numBits);
+  if (problem) throw new QuantizeError('INVALID_ARGUMENT', problem, { hint: 'set the weights\' num_bits to 8 (AMCT quantizes weights to int8)' });
 }
 
 /**

@@ -8,6 +8,7 @@ import { BalancedActivationAccumulator } from '../../calib';
 import type { BalancedAlgorithm } from '../../calib';
 import { GraphError } from '../../errors';
 import { attrBool, attrFloat, attrInt, attrString } from '../../ir';
+import { weightBitsProblem } from '../../quant';
 import type { NodeDef } from '../../ir';
 import { LayerStatistics } from '../statistics/accumulator';
 
@@ -125,8 +126,9 @@ export function weightSettings(node: NodeDef): { layer: string; recordFile: stri
   const axis = attrInt(node, 'channel_axis', -1);
   if (channelWise && axis < 0) throw badAttr(node, 'channel_wise is true but channel_axis is not set');
   const numBits = attrInt(node, 'num_bits', 8);
-  // Weights are stored as int8 (quant/weights.ts checkWeightBits): say so at the node, before any batch.
-  if (!Number.isInteger(numBits) || numBits < 2 || numBits > 8) throw badAttr(node, `num_bits = ${numBits}, but weights are stored as int8: it must be in [2, 8]`);
+  // Said at the node, before any batch (quantizeWeights would refuse it without naming the node).
+  const bitsProblem = weightBitsProblem(numBits);
+  if (bitsProblem) throw badAttr(node, bitsProblem);
   return {
     layer: nonEmpty(node, 'layer_name'),
     recordFile: nonEmpty(node, 'record_file'),
