@@ -86,6 +86,9 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
   const quantJson = path.resolve(`${base}_quant.json`);
   for (const out of [quantizedPb, quantJson]) assertWritableTarget(out, [model, record]); // before any work: a folder, device or FIFO is refused
 
+  // The record is read while the model is; its problems are reported after the model's.
+  const recordRead = readRecord(record);
+  recordRead.catch(() => undefined); // awaited below, unless the model fails first
   // Read once and dropped: the float weights are quantized from the file's bytes, never copied out (ir/tensor-lazy.ts).
   const loaded = await loadGraph(model, { deferContent: true });
   const inputs = [...(loaded.meta.sourceFiles ?? []), path.resolve(record)];
@@ -95,7 +98,7 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
   checkOutputs(mode, loaded, outputs, model);
   // A calibration quantizeModel started and that has not written its record yet makes the record stale.
   if (mode === 'save_model') assertRecordFresh(path.resolve(record));
-  const records = await readRecord(record);
+  const records = await recordRead;
   const { graph, plans, quantJson: buildJson } = buildDeployable(mode, loaded, outputs, records, { model, record });
   const json = buildJson({
     sourceModel: relativeTo(quantJson, path.resolve(model)),

@@ -17,7 +17,7 @@
  */
 import { compileOnce, instanceOnNewMemory, reserveBytes, WasmMemory } from '../wasm/host';
 import { moduleBytes } from '../wasm/assembler';
-import { binKernelFunctions } from './bin-kernel-module';
+import { binKernelScalar, binKernelSimd } from './bin-kernel-module';
 
 type BinFunction = (data: number, len: number, from: number, bins: number, inv: number, start: number, w: number, base: number, hi: number, lo: number, n: number) => number;
 
@@ -208,11 +208,16 @@ function makeArena(): BinArena | undefined {
   return process.env.AMCT_WASM_BINNING === '0' ? undefined : newBinArena();
 }
 
-/** The kernel's module, compiled once per process (each arena has an instance of its own). */
-const binModule = compileOnce(() => moduleBytes(binKernelFunctions));
+/** The kernel's modules, each compiled once per process (each arena has an instance of its own). */
+const simdModule = compileOnce(() => moduleBytes(binKernelSimd));
+const scalarModule = compileOnce(() => moduleBytes(binKernelScalar));
 
-/** A new arena of at most `maxBytes` (binArena() is the one to use; tests make small ones), or undefined without WebAssembly. */
-export function newBinArena(maxBytes = MAX_BYTES): BinArena | undefined {
-  const instance = instanceOnNewMemory(binModule());
+/**
+ * A new arena of at most `maxBytes` (binArena() is the one to use; tests make small ones),
+ * or undefined without WebAssembly. Its kernel is the SIMD build where the engine has
+ * WebAssembly SIMD, else (or with `simd: false`) the scalar one; both bin the same.
+ */
+export function newBinArena(maxBytes = MAX_BYTES, options: { simd?: boolean } = {}): BinArena | undefined {
+  const instance = instanceOnNewMemory((options.simd !== false && simdModule()) || scalarModule());
   return instance && new BinArena(instance.memory, instance.exports.bin as BinFunction, maxBytes);
 }

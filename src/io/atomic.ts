@@ -124,6 +124,14 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   return removed;
 }
 
+/**
+ * All of `bytes` in as few writes as the OS takes (one, for a regular file): FileHandle.writeFile
+ * writes 512 KiB per pool round trip, 10 of them for nsfwjs's 4.65 MB INT8 .pb.
+ */
+async function writeAll(handle: fs.FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+}
+
 /** Writes and flushes one temp beside `target`; returns its path. */
 async function writeTemp(target: string, data: AtomicFile['data']): Promise<string> {
   // A promise (text that waits on a hash of another file of the same write) fails as itself, before any temp exists.
@@ -133,7 +141,7 @@ async function writeTemp(target: string, data: AtomicFile['data']): Promise<stri
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(temp, 'wx', stat ? stat.mode & 0o777 : 0o666);
-    await handle.writeFile(content);
+    await writeAll(handle, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
     await handle.sync(); // the data must be on disk before the rename makes it visible
     await handle.close();
     return temp;

@@ -2,13 +2,13 @@
  * loadGraph / saveGraph: the format follows the file name. `.pb` is a frozen GraphDef;
  * `.json` (model.json) is a TensorFlow.js graph model with weight shards beside it.
  */
-import { promises as fs } from 'fs';
 import * as path from 'path';
 import { AmctError, FileFormatError } from '../errors';
 import type { Graph } from '../ir';
 import { checkModelJson, graphFromArtifacts, graphToArtifacts } from './artifacts';
 import { assertWritableTarget, writeFileAtomic, writeFilesAtomic } from './atomic';
 import { decodeGraphDef, encodeGraphDef } from './graphdef';
+import { readWholeFile } from './read';
 
 export interface SaveOptions {
   /** Files the outputs must not replace, besides those the graph was loaded from. */
@@ -30,7 +30,7 @@ function formatOf(file: string): Format {
 
 async function readFile(file: string, missingCode: 'FILE_NOT_FOUND' | 'WEIGHTS_MISSING' = 'FILE_NOT_FOUND', owner?: string): Promise<Buffer> {
   try {
-    return await fs.readFile(file);
+    return await readWholeFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {

@@ -17,6 +17,37 @@ export interface ReadInputOptions {
   errorClass?: ErrorClass;
 }
 
+/**
+ * The whole file in one read on libuv's pool where its size is known. fs.readFile reads
+ * in 512 KiB chunks, a pool round trip each: 33 of them for a 16.5 MB .pb, ~5 ms against
+ * ~1 ms for one read. A file its stat calls empty (a pipe, /proc) or that changes size
+ * while read is read on to its end, chunk by chunk.
+ */
+export async function readWholeFile(file: string): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const whole = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const { bytesRead } = await handle.read(whole, length, size - length, length);
+      if (bytesRead === 0) return whole.subarray(0, length); // shrank while read
+      length += bytesRead;
+    }
+    // The end, or more than stat said: read on in chunks.
+    const chunks = [whole];
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
+      if (bytesRead === 0) return chunks.length === 1 ? whole : Buffer.concat(chunks, length);
+      chunks.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 async function readInput<T>(file: string, options: ReadInputOptions, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
@@ -35,10 +66,10 @@ async function readInput<T>(file: string, options: ReadInputOptions, read: () =>
 export function readTextInput(file: string, options: ReadInputOptions): Promise<string> {
   // One decode of the whole buffer: readFile(file, 'utf8') decodes chunk by chunk through a
   // StringDecoder, ~3× slower on a 1 MB record (4 ms of a 27 ms readRecord).
-  return readInput(file, options, async () => (await fs.readFile(file)).toString('utf8'));
+  return readInput(file, options, async () => (await readWholeFile(file)).toString('utf8'));
 }
 
 /** The file's bytes. */
 export function readBinaryInput(file: string, options: ReadInputOptions): Promise<Uint8Array> {
-  return readInput(file, options, () => fs.readFile(file));
+  return readInput(file, options, () => readWholeFile(file));
 }

@@ -20,15 +20,16 @@ export const OP = {
 /**
  * SIMD opcodes (prefix 0xfd, then the index as unsigned LEB; WebAssembly core spec 2.0,
  * §5.4.8). Lane shapes in the names: f64 = f64x2, f32 = f32x4, i32 = i32x4, i16 = i16x8,
- * i8 = i8x16; load64splat is v128.load64_splat.
+ * i8 = i8x16; load64splat is v128.load64_splat; shuffle (i8x16.shuffle) is followed by its 16
+ * lane indices, i32extractLane by its lane.
  */
 export const SIMD = {
-  load: 0x00, load64splat: 0x0a, store: 0x0b, i32splat: 0x11, f32splat: 0x13, f64splat: 0x14, f64replaceLane: 0x22,
+  load: 0x00, load64splat: 0x0a, store: 0x0b, shuffle: 0x0d, i32splat: 0x11, f32splat: 0x13, f64splat: 0x14, i32extractLane: 0x1b, f64replaceLane: 0x22,
   f32eq: 0x41, f32lt: 0x43, f64ne: 0x48, f64lt: 0x49, f64gt: 0x4a, f64le: 0x4b, f64ge: 0x4c,
   and: 0x4e, andnot: 0x4f, or: 0x50, bitselect: 0x52, anyTrue: 0x53, store32lane: 0x5a,
-  i8narrowI16s: 0x65, f32floor: 0x68, f32trunc: 0x69, f64trunc: 0x7a, i16narrowI32s: 0x85, i32allTrue: 0xa3, i32shrS: 0xac, i32sub: 0xb1,
+  f64promoteLowF32: 0x5f, i8narrowI16s: 0x65, f32floor: 0x68, f32trunc: 0x69, f64trunc: 0x7a, i16narrowI32s: 0x85, i32allTrue: 0xa3, i32shrS: 0xac, i32sub: 0xb1,
   f32abs: 0xe0, f32add: 0xe4, f32mul: 0xe6, f32div: 0xe7, f32pmin: 0xea, f32pmax: 0xeb,
-  f64add: 0xf0, f64sub: 0xf1, f64mul: 0xf2, f64div: 0xf3,
+  f64add: 0xf0, f64sub: 0xf1, f64mul: 0xf2, f64div: 0xf3, i32truncSatF64sZero: 0xfc, f64convertLowI32s: 0xfe,
 } as const;
 
 /** A SIMD instruction: the prefix and its index. */
