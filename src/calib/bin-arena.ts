@@ -67,6 +67,8 @@ export class BinArena {
     readonly memory: WasmMemory,
     private readonly kernel: BinFunction,
     private readonly maxBytes = MAX_BYTES,
+    /** Whether the kernel is the SIMD build (bin-kernel-module.ts). */
+    readonly simd = false,
   ) {}
 
   /** A zeroed slot of `length` float64, returned to the free list when `owner` is collected; undefined when the arena is full (the histogram then keeps a plain array). */
@@ -218,6 +220,7 @@ const scalarModule = compileOnce(() => moduleBytes(binKernelScalar));
  * WebAssembly SIMD, else (or with `simd: false`) the scalar one; both bin the same.
  */
 export function newBinArena(maxBytes = MAX_BYTES, options: { simd?: boolean } = {}): BinArena | undefined {
-  const instance = instanceOnNewMemory((options.simd !== false && simdModule()) || scalarModule());
-  return instance && new BinArena(instance.memory, instance.exports.bin as BinFunction, maxBytes);
+  const simd = options.simd !== false ? simdModule() : undefined;
+  const instance = instanceOnNewMemory(simd ?? scalarModule());
+  return instance && new BinArena(instance.memory, instance.exports.bin as BinFunction, maxBytes, simd !== undefined);
 }
