@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, FileFormatError } from '../../src/errors';
-import { readBinaryInput, readTextInput } from '../../src/io/read';
+import { readBinaryInput, readTextInput, readWholeFile } from '../../src/io/read';
 
 let dir: string;
 beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amct-read-'))));
@@ -27,4 +27,29 @@ test('a folder given as a file is FILE_READ_FAILED (FileFormatError by default)'
   const e = await readBinaryInput(dir, { what: 'calibration input', missingHint: 'h' }).catch((x) => x);
   expect(e).toBeInstanceOf(FileFormatError);
   expect(e).toMatchObject({ code: 'FILE_READ_FAILED', file: dir });
+});
+
+describe('readWholeFile', () => {
+  test('a large file in one piece, byte for byte; an empty file is empty', async () => {
+    const file = path.join(dir, 'big.bin');
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 13);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    fs.writeFileSync(file, bytes);
+    expect((await readWholeFile(file)).equals(bytes)).toBe(true);
+    fs.writeFileSync(path.join(dir, 'empty'), '');
+    expect((await readWholeFile(path.join(dir, 'empty'))).length).toBe(0);
+  });
+
+  test('a file whose stat says 0 bytes (/proc) is read to its end', async () => {
+    if (!fs.existsSync('/proc/self/status')) return; // Linux only
+    expect(fs.statSync('/proc/self/status').size).toBe(0);
+    const text = (await readWholeFile('/proc/self/status')).toString('utf8');
+    expect(text).toMatch(/^Name:/);
+    expect(text).toContain('\nPid:');
+  });
+
+  test('a missing file and a folder fail as fs.readFile does (ENOENT, EISDIR)', async () => {
+    await expect(readWholeFile(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readWholeFile(dir)).rejects.toMatchObject({ code: 'EISDIR' });
+  });
 });
