@@ -135,12 +135,12 @@ async function writeAll(handle: fs.FileHandle, bytes: Uint8Array): Promise<void>
 /** Writes and flushes one temp beside `target`; returns its path. */
 async function writeTemp(target: string, data: AtomicFile['data']): Promise<string> {
   // A promise (text that waits on a hash of another file of the same write) fails as itself, before any temp exists.
-  const content = await data;
-  const stat = await fs.stat(target).catch(() => undefined);
+  // The target's mode (an existing file's is kept) is looked up meanwhile.
+  const [content, mode] = await Promise.all([data, fs.stat(target).then((s) => s.mode & 0o777, () => 0o666)]);
   const temp = tempFor(target);
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(temp, 'wx', stat ? stat.mode & 0o777 : 0o666);
+    handle = await fs.open(temp, 'wx', mode);
     await writeAll(handle, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
     await handle.sync(); // the data must be on disk before the rename makes it visible
     await handle.close();
@@ -171,11 +171,13 @@ export async function writeFilesAtomic(files: readonly AtomicFile[], options: At
   // writeTemp; until then it must not count as an unhandled rejection (which ends the process).
   for (const f of files) if (f.data instanceof Promise) f.data.catch(() => undefined);
   for (const f of files) assertWritableTarget(f.target, options.inputs);
-  for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.target))))) await removeStaleTemps(dir);
+  // Stale temps are removed while the new ones are written: those carry this live process's pid, so it leaves them be.
+  const cleanup = Promise.all([...new Set(files.map((f) => path.dirname(path.resolve(f.target))))].map(removeStaleTemps));
   const temps: string[] = [];
   try {
     // All temps at once: their flushes overlap (one fsync waits ~7 ms on a virtual disk).
     const written = await Promise.allSettled(files.map((f) => writeTemp(f.target, f.data)));
+    await cleanup;
     for (const w of written) temps.push(w.status === 'fulfilled' ? w.value : '');
     const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
     if (failed) throw failed.reason;
