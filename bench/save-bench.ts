@@ -12,7 +12,9 @@
  * 2. Session time of the quantized graph against the float graph on the same input, per
  *    backend: the price of simulating the Ascend ops with tfjs ops.
  * Medians of interleaved runs measured in this one process, wall clock and process CPU
- * time (the steadier figure on a shared machine); nothing is asserted. Alternated, the
+ * time (the steadier figure on a shared machine); nothing is asserted. Part 1 is then
+ * measured again with each side in child processes of its own, alternated, so no side
+ * pays for another's garbage. Alternated, the
  * ~25 MB saveModel allocates can leave a collection for the next decode + encode to pay
  * (that denominator swung from 17 to 55 ms between sittings); with `gc` a full collection
  * runs, untimed, before each timed call of part 1. That is not the cure it seems on this
@@ -31,6 +33,8 @@ import { selectLayers, skipFusionLayers } from '../src/api/save-record';
 import { writeFileAtomic, writeFilesAtomic } from '../src/io';
 import { readWholeFile } from '../src/io/read';
 import { cpuMs, interleaved, median, ratioLine } from './bench-models';
+import type { Timing } from './bench-models';
+import { execFileSync } from 'child_process';
 import { attrTensor, toFloat32 } from '../src/ir';
 import type { Graph } from '../src/ir';
 import { decodeGraphDef, encodeGraphDef, graphFromArtifacts, loadGraph, saveGraph } from '../src/io';
@@ -63,26 +67,83 @@ function image(seed: number): { input: { data: Float32Array; shape: number[] } }
   return { input: { data, shape: [1, 224, 224, 3] } };
 }
 
-async function benchSave(dir: string, pb: string, record: string): Promise<void> {
+/** What part 1 times: saveModel, its codec alone (ours, protobufjs's), and its file I/O alone. */
+type Side = 'saveModel' | 'codec' | 'bare' | 'io';
+const SIDES: Side[] = ['saveModel', 'codec', 'bare', 'io'];
+
+/** One side's call, set up once per process. */
+function sideCall(side: Side, dir: string, pb: string, record: string): () => Promise<unknown> {
   const bytes = new Uint8Array(fs.readFileSync(pb));
   const T = messageType('GraphDef');
-  // saveModel's own outputs, to write again as its I/O does: the same two files, atomically (fsync, rename over the old).
-  const first = await saveModel(pb, [OUTPUT], record, path.join(dir, 'io'));
-  const [outPb, outJson] = [fs.readFileSync(first.quantizedPb), fs.readFileSync(first.quantJson, 'utf8')];
+  // saveModel's own outputs, to write again as it writes them (temps, fsync, renames over the old files).
+  const [outPb, outJson] = [path.join(dir, 'io_quantized.pb'), path.join(dir, 'io_quant.json')];
   let k = 0;
-  const [save, ours, bare, io] = await interleaved(SAVE_RUNS, [
-    () => saveModel(pb, [OUTPUT], record, path.join(dir, `run${k++ % 2}`)),
-    async () => encodeGraphDef(decodeGraphDef(bytes)),
-    async () => T.encode(T.decode(bytes)).finish(),
-    async () => {
-      encodeGraphDef(decodeGraphDef(await readWholeFile(pb)));
-      await writeFilesAtomic([{ target: first.quantJson, data: outJson }, { target: first.quantizedPb, data: outPb }]);
-    },
-  ], WARMUP, CLEAN);
-  console.log(`\nsaveModel vs decode + encode of the same ${(bytes.length / 2 ** 20).toFixed(1)} MB .pb (medians of ${SAVE_RUNS}, ${WARMUP} warm-ups${CLEAN ? ', a full GC before each timed call' : ''})`);
-  console.log(`  saveModel / (decodeGraphDef + encodeGraphDef):          ${ratioLine(save, ours)}`);
-  console.log(`  saveModel / (protobufjs GraphDef.decode + encode, bare): ${ratioLine(save, bare)}`);
-  console.log(`  saveModel / (read .pb + decode + encode + write its two outputs atomically): ${ratioLine(save, io)}`);
+  switch (side) {
+    case 'saveModel':
+      return () => saveModel(pb, [OUTPUT], record, path.join(dir, `run${process.pid}_${k++ % 2}`));
+    case 'codec':
+      return async () => encodeGraphDef(decodeGraphDef(bytes));
+    case 'bare':
+      return async () => T.encode(T.decode(bytes)).finish();
+    case 'io': {
+      const [pbBytes, json] = [fs.readFileSync(outPb), fs.readFileSync(outJson, 'utf8')];
+      return async () => {
+        await Promise.all([readWholeFile(pb), readWholeFile(record)]);
+        await writeFilesAtomic([{ target: outJson, data: json }, { target: outPb, data: pbBytes }]);
+      };
+    }
+  }
+}
+
+/** Untimed calls per child process first: a young process still grows its heaps, and each fresh page costs (~15 µs on this VM). */
+const CHILD_WARMUP = 5;
+const CHILD_RUNS = 10;
+
+/** `--child side runs dir pb record`: times one side in this process and prints its wall and CPU ms as JSON. */
+async function child(args: string[]): Promise<void> {
+  const [side, runs, dir, pb, record] = args;
+  const call = sideCall(side as Side, dir, pb, record);
+  const [timing] = await interleaved(Number(runs), [call], CHILD_WARMUP);
+  process.stdout.write(JSON.stringify(timing));
+}
+
+/**
+ * Part 1 with each side in processes of its own, in alternation (saveModel, codec, bare,
+ * io, then again; one round per CHILD_RUNS of `runs`), medians of the processes' medians: in one process the sides pass their
+ * garbage to each other (a collection saveModel's 25 MB started lands in the next decode),
+ * which swung the codec's time from 13 to 115 ms between sittings.
+ */
+function isolated(dir: string, pb: string, record: string, runs: number): Record<Side, Timing> {
+  const rounds = Math.max(1, Math.round(runs / CHILD_RUNS));
+  const got: Record<Side, Timing[]> = { saveModel: [], codec: [], bare: [], io: [] };
+  const compiled = __filename.endsWith('.js');
+  for (let r = 0; r < rounds; r++) {
+    for (const side of SIDES) {
+      const args = [...(compiled ? [] : ['-r', 'ts-node/register/transpile-only']), __filename, '--child', side, String(CHILD_RUNS), dir, pb, record];
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+      got[side].push(JSON.parse(out.slice(out.lastIndexOf('{'))) as Timing);
+    }
+  }
+  const mid = (t: Timing[]): Timing => ({ wall: median(t.map((x) => x.wall)), cpu: median(t.map((x) => x.cpu)) });
+  return { saveModel: mid(got.saveModel), codec: mid(got.codec), bare: mid(got.bare), io: mid(got.io) };
+}
+
+async function benchSave(dir: string, pb: string, record: string): Promise<void> {
+  const size = fs.statSync(pb).size;
+  await saveModel(pb, [OUTPUT], record, path.join(dir, 'io')); // the outputs the io side writes again
+  const calls = SIDES.map((side) => sideCall(side, dir, pb, record));
+  const [save, ours, bare, io] = await interleaved(SAVE_RUNS, calls, WARMUP, CLEAN);
+  console.log(`\nsaveModel vs decode + encode of the same ${(size / 2 ** 20).toFixed(1)} MB .pb (medians of ${SAVE_RUNS}, ${WARMUP} warm-ups${CLEAN ? ', a full GC before each timed call' : ''})`);
+  console.log('  in one process, alternated:');
+  console.log(`    saveModel / (decodeGraphDef + encodeGraphDef):          ${ratioLine(save, ours)}`);
+  console.log(`    saveModel / (protobufjs GraphDef.decode + encode, bare): ${ratioLine(save, bare)}`);
+  console.log(`    saveModel / its file I/O alone (read .pb and record, write the two outputs atomically): ${ratioLine(save, io)}`);
+  const iso = isolated(dir, pb, record, SAVE_RUNS);
+  console.log(`  each in processes of its own, alternated (${Math.max(1, Math.round(SAVE_RUNS / CHILD_RUNS))} each, ${CHILD_WARMUP} untimed then ${CHILD_RUNS} timed calls per process):`);
+  console.log(`    saveModel / (decodeGraphDef + encodeGraphDef):          ${ratioLine(iso.saveModel, iso.codec)}`);
+  console.log(`    saveModel / (protobufjs GraphDef.decode + encode, bare): ${ratioLine(iso.saveModel, iso.bare)}`);
+  console.log(`    saveModel / its file I/O alone:                          ${ratioLine(iso.saveModel, iso.io)}`);
+  console.log(`    saveModel − its file I/O − decodeGraphDef − encodeGraphDef: wall ${(iso.saveModel.wall - iso.io.wall - iso.codec.wall).toFixed(1)} ms`);
 }
 
 /**
@@ -226,7 +287,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
+(process.argv[2] === '--child' ? child(process.argv.slice(3)) : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });
