@@ -148,6 +148,16 @@ describe('streaming IFMR errors', () => {
     expect(acc.batchesSeen).toBe(0);
   });
 
+  test('more IFMR candidates than the config allows is refused up front, as the config validator does (else every batch would take hours)', () => {
+    for (const [searchRange, searchStep] of [[[0.7, 1.3], 1e-9], [[0.5, 1e12], 0.01], [[0.7, 1.3], 1e-320]] as const) {
+      const make = () => new IfmrAccumulator({ ...params(0.999999, true), searchRange: [...searchRange], searchStep, layer });
+      expect(make).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', layer, field: 'search_step' }));
+      expect(make).toThrow(/candidates; the limit is 10000/);
+    }
+    // The limit itself passes: 10,000 candidates (a step of 1/9999 over [1, 2], counted in float32).
+    expect(() => new IfmrAccumulator({ ...params(0.999999, true), searchRange: [1, 2], searchStep: 1 / 9999, layer })).not.toThrow();
+  });
+
   test('result before any batch is CALIBRATION_INCOMPLETE', () => {
     const acc = new IfmrAccumulator({ ...params(0.999999, true), layer });
     expect(() => acc.result()).toThrow(CalibrationError);

@@ -4,6 +4,7 @@
  * never an assertion.
  */
 import { CalibrationError } from '../errors';
+import { f32 } from '../quant/round';
 
 export interface ScaleOffset {
   /** scale_d (float32 value). */
@@ -76,6 +77,25 @@ export function checkNumBits(numBits: number, layer?: string): void {
   }
 }
 
+/**
+ * Number of candidates: AMCT's `unsigned((end − start)/step + 1)` in float32. Note that
+ * with the default [0.7, 1.3] step 0.01 this is 60, not 61: in float32 (1.3 − 0.7)/0.01 is
+ * 59.999996, so k = 1.3 is never tried. We keep that to reproduce AMCT's records.
+ */
+export function candidateCount(params: Pick<IfmrParams, 'searchRange' | 'searchStep'>): number {
+  const [start, end] = params.searchRange;
+  const q = f32(f32(f32(end) - f32(start)) / f32(params.searchStep));
+  return Math.max(1, Math.trunc(f32(q + 1)));
+}
+
+/**
+ * Most IFMR candidates one layer may try: (end − start)/step + 1, counted in float32 as
+ * the calibration does. Each candidate is a pass over the layer's activations, so a
+ * config with search_range ending at 9e18 or a search_step of 1e-320 would never return.
+ * AMCT's default is 60; 10,000 is a step of 1e-4 over a range of 1.
+ */
+export const MAX_IFMR_CANDIDATES = 10_000;
+
 /** The same ranges the config validator enforces (SPEC §3), re-checked for direct callers. */
 export function checkIfmrParams(p: IfmrParams): void {
   const { layer } = p;
@@ -88,6 +108,10 @@ export function checkIfmrParams(p: IfmrParams): void {
   }
   if (!(p.searchStep > 0 && p.searchStep <= end - start)) {
     throw invalid(`search_step = ${p.searchStep} must be in (0, end - start]`, layer, 'search_step');
+  }
+  const count = candidateCount(p);
+  if (!(count <= MAX_IFMR_CANDIDATES)) {
+    throw invalid(`search_range [${start}, ${end}] with search_step ${p.searchStep} gives ${count} candidates; the limit is ${MAX_IFMR_CANDIDATES}`, layer, 'search_step');
   }
   checkNumBits(p.numBits ?? 8, layer);
 }

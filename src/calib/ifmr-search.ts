@@ -5,7 +5,9 @@
  * float32 throughout, so the same data gives the same candidates bit for bit.
  */
 import { f32, processScale, roundHalfAwayFromZero } from '../quant/round';
-import { IfmrParams, ScaleOffset } from './common';
+import { candidateCount, IfmrParams, ScaleOffset } from './common';
+
+export { candidateCount } from './common';
 
 /**
  * Rank, counted from the top (1 = the maximum), of the `p` percentile among `n` values.
@@ -18,17 +20,6 @@ export function percentileRank(p: number, n: number): number {
   if (Math.abs(pf - 1) < Number.EPSILON) return 1;
   const r = n - Math.floor(f32(pf * f32(n)));
   return r < 1 ? 1 : r > n ? n : r;
-}
-
-/**
- * Number of candidates: AMCT's `unsigned((end − start)/step + 1)` in float32. Note that
- * with the default [0.7, 1.3] step 0.01 this is 60, not 61: in float32 (1.3 − 0.7)/0.01 is
- * 59.999996, so k = 1.3 is never tried. We keep that to reproduce AMCT's records.
- */
-export function candidateCount(params: Pick<IfmrParams, 'searchRange' | 'searchStep'>): number {
-  const [start, end] = params.searchRange;
-  const q = f32(f32(f32(end) - f32(start)) / f32(params.searchStep));
-  return Math.max(1, Math.trunc(f32(q + 1)));
 }
 
 export interface Candidate {

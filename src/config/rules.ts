@@ -2,7 +2,9 @@
  * Value rules shared by the JSON config and the .cfg (SPEC §3): one place decides what
  * a valid IFMR/HFMG setting is, so both files accept exactly the same values.
  */
-import { candidateCount } from '../calib/ifmr-search'; // not '../calib': its index loads all of the calibration
+import { candidateCount, MAX_IFMR_CANDIDATES } from '../calib/common'; // not '../calib': its index loads all of the calibration
+
+export { MAX_IFMR_CANDIDATES };
 import { HFMG_BINS } from './defaults';
 import { IfmrSettings } from './types';
 
@@ -13,14 +15,6 @@ export interface Violation {
 }
 
 const isPercentile = (v: number) => Number.isFinite(v) && v > 0.5 && v <= 1;
-
-/**
- * Most IFMR candidates one layer may try: (end − start)/step + 1, counted in float32 as
- * the calibration does. Each candidate is a pass over the layer's activations, so a
- * config with search_range ending at 9e18 or a search_step of 1e-320 would never return.
- * AMCT's default is 60; 10,000 is a step of 1e-4 over a range of 1.
- */
-export const MAX_IFMR_CANDIDATES = 10_000;
 
 /** Largest batch_num accepted: calibration runs one batch per step, and a million is already days of work. */
 export const MAX_BATCH_NUM = 1_000_000;
