@@ -1,10 +1,11 @@
 /**
  * The histogram binning loop on real activations: one calibration run's batches of every
  * layer (captured at IfmrAccumulator.add), binned by MomentHistogram in JavaScript and on
- * WebAssembly (calib/bin-kernel-module.ts) in alternation, in one process. "cycled" bins
- * every layer in turn, as a calibration run does (each layer's 256 KiB histogram is cold
- * in the cache at its batch); "hot" bins a batch again right after itself. Both sides
- * must end with the same bins, bit for bit; the bench says so.
+ * WebAssembly (calib/bin-kernel-module.ts: the default build, SIMD where the engine has it,
+ * and the scalar build) in alternation, in one process. "cycled" bins every layer in turn,
+ * as a calibration run does (each layer's 256 KiB histogram is cold in the cache at its
+ * batch); "hot" bins a batch again right after itself. All three must end with the same
+ * bins, bit for bit; the bench says so.
  *
  *   npx ts-node --transpile-only bench/binning-bench.ts [model=blazeface|nsfwjs] [rounds=5]
  */
@@ -13,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { createQuantConfig, quantizeModel } from '../src/api';
 import { IfmrAccumulator } from '../src/calib';
-import { binArena } from '../src/calib/bin-arena';
+import { binArena, newBinArena } from '../src/calib/bin-arena';
 import type { BinArena } from '../src/calib/bin-arena';
 import { MomentHistogram } from '../src/calib/moment-histogram';
 import { Session } from '../src/runtime';
@@ -69,10 +70,12 @@ async function main(): Promise<void> {
   for (const b of batches) for (let i = 0; i < b.length; i++) if (b[i] === 0) zeros++;
   console.log(`${MODEL.name}: ${batches.length} layers, ${(values / 1e6).toFixed(2)} M values per run, ${((100 * zeros) / values).toFixed(0)}% zeros`);
   const arena = binArena();
-  if (!arena) throw new Error('no WebAssembly arena (AMCT_WASM_BINNING=0?)');
+  const scalar = newBinArena(undefined, { simd: false });
+  if (!arena || !scalar) throw new Error('no WebAssembly arena (AMCT_WASM_BINNING=0?)');
   const sides = [
     { name: 'JavaScript', hists: histograms(batches, undefined), cycled: [] as number[], hot: [] as number[] },
-    { name: 'WebAssembly', hists: histograms(batches, arena), cycled: [] as number[], hot: [] as number[] },
+    { name: `WebAssembly${arena.simd ? ' SIMD' : ''}`, hists: histograms(batches, arena), cycled: [] as number[], hot: [] as number[] },
+    { name: 'WebAssembly scalar', hists: histograms(batches, scalar), cycled: [] as number[], hot: [] as number[] },
   ];
   for (let round = 0; round < ROUNDS + 1; round++) {
     for (const side of sides) {
@@ -90,11 +93,12 @@ async function main(): Promise<void> {
     }
   }
   const ns = (ms: number) => ((ms * 1e6) / values).toFixed(2);
-  for (const s of sides) console.log(`${s.name.padEnd(11)} cycled ${median(s.cycled).toFixed(1)} ms (${ns(median(s.cycled))} ns/value), hot ${ns(median(s.hot))} ns/value (medians of ${ROUNDS})`);
-  const [js, wasm] = sides;
-  console.log(`WebAssembly / JavaScript: cycled ${(median(wasm.cycled) / median(js.cycled)).toFixed(2)}x, hot ${(median(wasm.hot) / median(js.hot)).toFixed(2)}x`);
-  const same = js.hists.every((h, k) => Buffer.from(h.state().bins.buffer).equals(Buffer.from(wasm.hists[k].state().bins.buffer)));
-  console.log(`bins bit for bit the same: ${same}`);
+  for (const s of sides) console.log(`${s.name.padEnd(18)} cycled ${median(s.cycled).toFixed(1)} ms (${ns(median(s.cycled))} ns/value), hot ${ns(median(s.hot))} ns/value (medians of ${ROUNDS})`);
+  const [js, ...kernels] = sides;
+  for (const k of kernels) console.log(`${k.name} / JavaScript: cycled ${(median(k.cycled) / median(js.cycled)).toFixed(2)}x, hot ${(median(k.hot) / median(js.hot)).toFixed(2)}x`);
+  const bits = (h: MomentHistogram) => Buffer.from(h.state().bins.buffer);
+  const same = kernels.every((k) => js.hists.every((h, i) => bits(h).equals(bits(k.hists[i]))));
+  console.log(`bins bit for bit the same on all three: ${same}`);
 }
 
 main().catch((e) => {

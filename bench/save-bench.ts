@@ -6,9 +6,9 @@
  *    GraphDef.decode + encode with the same schema, and our decodeGraphDef + encodeGraphDef.
  *    saveModel also reads the record, prepares, plans, emits, validates and writes two
  *    files atomically (with fsync), so the ratio is the cost of all that on top of the codec.
- *    A third denominator adds saveModel's file I/O to the codec: the .pb read from disk,
- *    and saveModel's two outputs written again the way it writes them (temps, fsync,
- *    renames over the old files).
+ *    A third denominator is saveModel's file I/O alone, without the codec: the .pb and the
+ *    record read from disk, and saveModel's two outputs written again the way it writes
+ *    them (temps, fsync, renames over the old files).
  * 2. Session time of the quantized graph against the float graph on the same input, per
  *    backend: the price of simulating the Ascend ops with tfjs ops.
  * Medians of interleaved runs measured in this one process, wall clock and process CPU

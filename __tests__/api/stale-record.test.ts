@@ -138,3 +138,33 @@ test('records without a mark (AMCT, or written by hand) are accepted; convertMod
   expect((await rejection(saveModel(model, ['bn'], byHand, path.join(dir, 'b')))).code).toBe('RECORD_STALE');
   expect((await convertModel(model, ['bn'], byHand, path.join(dir, 'c'))).layers).toEqual(['conv1', 'conv2']);
 });
+
+test('a calibration that finishes while saveModel loads the model: saveModel reads the record it wrote, not the one before', async () => {
+  // The record is read early only when no calibration is in flight on it; else after the freshness check.
+  const first = await calibrate(1, 1);
+  first.session.dispose();
+  const before = await saveModel(model, ['bn'], record, path.join(dir, 'before'));
+  const pending = await calibrate(1, 0); // marked, not run yet: the record on disk is still the first one's
+  const files = require('../../src/io/files') as typeof import('../../src/io/files');
+  const load = files.loadGraph;
+  let loads = 0;
+  const spy = jest.spyOn(files, 'loadGraph').mockImplementation(async (file, options) => {
+    loads++;
+    const graph = await load(file, options);
+    await pending.session.run(pending.q.calibOutputs, { input: batch(7) }); // writes the new record, clears the mark
+    return graph;
+  });
+  let raced: Awaited<ReturnType<typeof saveModel>>;
+  try {
+    raced = await saveModel(model, ['bn'], record, path.join(dir, 'raced'));
+  } finally {
+    spy.mockRestore();
+  }
+  expect(loads).toBe(1);
+  await pending.q.recordWritten;
+  pending.session.dispose();
+  const after = await saveModel(model, ['bn'], record, path.join(dir, 'after'));
+  const pb = (r: { quantizedPb: string }) => fs.readFileSync(r.quantizedPb);
+  expect(pb(after).equals(pb(before))).toBe(false); // the two records differ, so the test can tell them apart
+  expect(pb(raced).equals(pb(after))).toBe(true);
+});

@@ -101,23 +101,47 @@ describe('binning on WebAssembly', () => {
       for (const at of [100, 2001, 3002, 4003]) expect(wasm.stops).toContain(at);
     });
 
-    test('a stop at each of the four values of a step, from every start and to every end', () => {
-      // The SIMD build bins four values per step and leaves a step with a stop to the scalar loop.
+    test('a stop at each of the four values of a step, from every start and to every end: the kernel returns the scalar loop\'s index', () => {
+      // The SIMD build bins four values per step and leaves a step with a stop to the scalar
+      // loop that follows it. Tails without limits (as MomentHistogram.add has) keep the
+      // kernel binning, so every value here goes through it up to the stop.
+      const probe = new MomentHistogram(BINS);
+      probe.ensureRange(0, 4);
+      const { start, width } = probe.state();
+      const [first, end] = [start * width, (start + BINS) * width]; // the window [first, end)
+      const stoppers = [end, first - width / 1024, NaN, Infinity, -Infinity]; // the window's upper edge is outside it
+      const noTails = { limit: Infinity } as TopK;
+      const scalar = newBinArena(undefined, { simd: false })!;
       const u = rng(3);
       for (let len = 0; len <= 13; len++) {
         for (let from = 0; from <= Math.min(len, 4); from++) {
           for (let bad = -1; bad < len; bad++) {
-            const b = Float32Array.from({ length: len }, () => u() * 4);
-            if (bad >= 0) b[bad] = bad % 2 ? 100 : -100; // outside the window [0, 4)
-            const hists = [new MomentHistogram(BINS), new MomentHistogram(BINS, undefined, own)];
-            const stops = hists.map((h) => {
-              h.ensureRange(0, 4);
-              const top = new TopK(0);
-              return h.addWithTails(b, top, top, from);
-            });
-            expect(stops[1]).toBe(stops[0]);
-            expect(stops[0]).toBe(bad >= from ? bad : len);
-            same({ hist: hists[0], stops: [] }, { hist: hists[1], stops: [] });
+            for (const stopper of bad >= 0 ? stoppers : [0]) {
+              const b = Float32Array.from({ length: len }, (_, i) => (i % 5 === 4 ? Math.fround(end - width) : first + u() * (end - first) * 0.999));
+              if (bad >= 0) b[bad] = stopper;
+              // What the kernel itself returns, on this build and on the scalar one.
+              const returned = [own, scalar].map((arena) => {
+                const h = new MomentHistogram(BINS, undefined, arena);
+                h.ensureRange(0, 4);
+                const spy = jest.spyOn(arena, 'bin');
+                try {
+                  h.addWithTails(b, noTails, noTails, from);
+                  return spy.mock.results.map((r) => r.value as number);
+                } finally {
+                  spy.mockRestore();
+                }
+              });
+              const want = bad >= from ? bad : len;
+              expect(returned[0]).toEqual([want]);
+              expect(returned[1]).toEqual([want]);
+              const hists = [new MomentHistogram(BINS), new MomentHistogram(BINS, undefined, own)];
+              const stops = hists.map((h) => {
+                h.ensureRange(0, 4);
+                return h.addWithTails(b, noTails, noTails, from);
+              });
+              expect(stops).toEqual([want, want]);
+              same({ hist: hists[0], stops: [] }, { hist: hists[1], stops: [] });
+            }
           }
         }
       }

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,6 +47,28 @@ describe('readWholeFile', () => {
     const text = (await readWholeFile('/proc/self/status')).toString('utf8');
     expect(text).toMatch(/^Name:/);
     expect(text).toContain('\nPid:');
+  });
+
+  test('a FIFO (stat says 0 bytes, cannot seek) is read to its end, as fs.readFile reads it', async () => {
+    if (process.platform === 'win32') return;
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'printf "piped bytes" > "$0"', fifo]);
+    const done = new Promise((resolve) => writer.on('exit', resolve));
+    expect((await readWholeFile(fifo)).toString('utf8')).toBe('piped bytes');
+    await done;
+  });
+
+  test('a file over 2 GiB is refused as fs.readFile refuses it (ERR_FS_FILE_TOO_LARGE), not read nor crashed on', async () => {
+    const huge = path.join(dir, 'huge.bin');
+    fs.closeSync(fs.openSync(huge, 'w'));
+    fs.truncateSync(huge, 2 ** 31 + 5); // sparse: no disk space is used
+    await expect(readWholeFile(huge)).rejects.toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE' });
+    const e = await readBinaryInput(huge, { what: 'calibration input', missingHint: 'h' }).catch((x) => x);
+    expect(e).toBeInstanceOf(FileFormatError);
+    expect(e).toMatchObject({ code: 'FILE_READ_FAILED', file: huge });
+    expect(e.message).toContain('greater than 2 GiB');
+    fs.rmSync(huge);
   });
 
   test('a missing file and a folder fail as fs.readFile does (ENOENT, EISDIR)', async () => {

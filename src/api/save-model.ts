@@ -20,7 +20,7 @@ import { readDeferred } from '../ir/tensor-lazy';
 import { assertNotInput, assertWritableTarget, encodeGraphDef, loadGraph } from '../io';
 import { writeFilesAtomic } from '../io/atomic';
 import { log } from '../log';
-import { assertRecordFresh, readRecord } from '../record';
+import { assertRecordFresh, readMarker, readRecord } from '../record';
 import { buildDeployable, refuseQuantized } from './deployable';
 import { checkOutputs } from './save-outputs';
 import type { SaveMode } from './save-record';
@@ -86,9 +86,11 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
   const quantJson = path.resolve(`${base}_quant.json`);
   for (const out of [quantizedPb, quantJson]) assertWritableTarget(out, [model, record]); // before any work: a folder, device or FIFO is refused
 
-  // The record is read while the model is; its problems are reported after the model's.
-  const recordRead = readRecord(record);
-  recordRead.catch(() => undefined); // awaited below, unless the model fails first
+  // The record is read while the model is, unless a calibration is in flight on it: then only after
+  // assertRecordFresh below (an early read could take the old record the calibration is about to replace).
+  // Its problems are reported after the model's.
+  const early = mode === 'convert_model' || readMarker(path.resolve(record)) === null ? readRecord(record) : undefined;
+  early?.catch(() => undefined); // awaited below, unless the model fails first
   // Read once and dropped: the float weights are quantized from the file's bytes, never copied out (ir/tensor-lazy.ts).
   const loaded = await loadGraph(model, { deferContent: true });
   const inputs = [...(loaded.meta.sourceFiles ?? []), path.resolve(record)];
@@ -98,7 +100,7 @@ async function writeDeployable(mode: SaveMode, pbModel: unknown, outputs: unknow
   checkOutputs(mode, loaded, outputs, model);
   // A calibration quantizeModel started and that has not written its record yet makes the record stale.
   if (mode === 'save_model') assertRecordFresh(path.resolve(record));
-  const records = await recordRead;
+  const records = await (early ?? readRecord(record));
   const { graph, plans, quantJson: buildJson } = buildDeployable(mode, loaded, outputs, records, { model, record });
   const json = buildJson({
     sourceModel: relativeTo(quantJson, path.resolve(model)),

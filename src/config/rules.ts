@@ -3,8 +3,6 @@
  * a valid IFMR/HFMG setting is, so both files accept exactly the same values.
  */
 import { candidateCount, MAX_IFMR_CANDIDATES } from '../calib/common'; // not '../calib': its index loads all of the calibration
-
-export { MAX_IFMR_CANDIDATES };
 import { HFMG_BINS } from './defaults';
 import { IfmrSettings } from './types';
 

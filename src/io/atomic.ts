@@ -124,12 +124,20 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   return removed;
 }
 
+/** Most bytes one write is given: a write's length must fit an int32. */
+const MAX_WRITE = 2 ** 30;
+
 /**
- * All of `bytes` in as few writes as the OS takes (one, for a regular file): FileHandle.writeFile
- * writes 512 KiB per pool round trip, 10 of them for nsfwjs's 4.65 MB INT8 .pb.
+ * All of `bytes` in as few writes as the OS takes (one, for a regular file under 1 GiB):
+ * FileHandle.writeFile writes 512 KiB per pool round trip, 10 of them for nsfwjs's
+ * 4.65 MB INT8 .pb.
  */
 async function writeAll(handle: fs.FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, at, Math.min(bytes.length - at, MAX_WRITE));
+    if (bytesWritten === 0) throw Object.assign(new Error('the file system took 0 bytes of a write'), { code: 'EIO' });
+    at += bytesWritten;
+  }
 }
 
 /** Writes and flushes one temp beside `target`; returns its path. */
@@ -172,7 +180,7 @@ export async function writeFilesAtomic(files: readonly AtomicFile[], options: At
   for (const f of files) if (f.data instanceof Promise) f.data.catch(() => undefined);
   for (const f of files) assertWritableTarget(f.target, options.inputs);
   // Stale temps are removed while the new ones are written: those carry this live process's pid, so it leaves them be.
-  const cleanup = Promise.all([...new Set(files.map((f) => path.dirname(path.resolve(f.target))))].map(removeStaleTemps));
+  const cleanup = Promise.all([...new Set(files.map((f) => path.dirname(path.resolve(f.target))))].map(removeStaleTemps)).catch(() => []); // best effort, as removeStaleTemps
   const temps: string[] = [];
   try {
     // All temps at once: their flushes overlap (one fsync waits ~7 ms on a virtual disk).
