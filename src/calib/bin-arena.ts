@@ -110,14 +110,19 @@ export class BinArena {
   }
 
   /**
-   * Copies `data` to the staging area and returns its byte offset, or −1 when the arena
-   * is full (bin in JavaScript then). The memory may grow: views made before are stale.
+   * Copies data[from, …) to the staging area and returns where data[0] would be (the
+   * staging area's byte offset − 4·from: the kernel reads data + 4·i only for i ≥ from;
+   * an i32 address, so it may be negative), or undefined when the arena is full (bin in
+   * JavaScript then). Only the part still to bin is copied: a batch that stopped for a
+   * re-range is staged again from where it stopped. The memory may grow: views made
+   * before are stale.
    */
-  stage(data: Float32Array): number {
-    const bytes = aligned(data.length * 4);
+  stage(data: Float32Array, from = 0): number | undefined {
+    const rest = data.subarray(from);
+    const bytes = aligned(rest.length * 4);
     if (bytes > this.stagingBytes) {
       const offset = this.take(bytes);
-      if (offset < 0) return -1;
+      if (offset < 0) return undefined;
       if (this.stagingBytes > 0) this.freeBytes(this.stagingOffset, this.stagingBytes);
       [this.stagingOffset, this.stagingBytes] = [offset, bytes];
     }
@@ -125,11 +130,11 @@ export class BinArena {
     if (this.stagingView?.buffer !== buffer || this.stagingView.byteOffset !== this.stagingOffset) {
       this.stagingView = new Float32Array(buffer, this.stagingOffset, this.stagingBytes / 4);
     }
-    this.stagingView.set(data);
-    return this.stagingOffset;
+    this.stagingView.set(rest);
+    return this.stagingOffset - 4 * from;
   }
 
-  /** The kernel (bin-kernel-module.ts) on staged data and a slot. */
+  /** The kernel (bin-kernel-module.ts) on data staged by `stage` and a slot. */
   bin(staged: number, len: number, from: number, slot: BinSlot, w: number, start: number, numBins: number, hi: number, lo: number): number {
     return this.kernel(staged, len, from, slot.offset, 1 / w, start, w, start * w, hi, lo, numBins);
   }

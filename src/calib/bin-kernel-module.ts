@@ -23,7 +23,7 @@
  *    in the loop. A step with any value the loop would stop at is left to the scalar loop,
  *    which follows and stops at it exactly; so do the last 1–3 values.
  */
-import { F64, f64c, f64load, f64store, get, I32, i32c, mem, OP, set, SIMD, simd, tee, V128, VOID } from '../wasm/assembler';
+import { F64, f64c, f64load, f64store, get, I32, i32c, mem, OP, set, SIMD, simd, splat64, tee, V128, VOID } from '../wasm/assembler';
 import type { WasmFunction } from '../wasm/assembler';
 
 // Parameters, then locals.
@@ -65,8 +65,6 @@ const binScalar: WasmFunction = {
   code: [...get(FROM), ...set(I), ...scalarLoop, ...get(I), OP.end],
 };
 
-const splatTo = (param: number, local: number) => [...get(param), ...simd(SIMD.f64splat), ...set(local)];
-const constTo = (x: number, local: number) => [...f64c(x), ...simd(SIMD.f64splat), ...set(local)];
 /** i8x16.shuffle of the two vectors on the stack: byte k of the result is byte lanes[k] of (first ‖ second). */
 const shuffle = (lanes: number[]) => [...simd(SIMD.shuffle), ...lanes];
 const bytes = (from: number) => Array.from({ length: 8 }, (_, k) => from + k);
@@ -95,8 +93,8 @@ const binSimd: WasmFunction = {
   results: [I32],
   locals: [3, 3, I32, 2, F64, V_NAMES.length, V128],
   code: [
-    ...splatTo(INV, V.VINV), ...splatTo(START, V.VSTART), ...splatTo(W, V.VW), ...splatTo(BASE, V.VBASE),
-    ...splatTo(HI, V.VHI), ...splatTo(LO, V.VLO), ...splatTo(N, V.VN), ...constTo(0, V.VZERO), ...constTo(1, V.VONE),
+    ...splat64(get(INV), V.VINV), ...splat64(get(START), V.VSTART), ...splat64(get(W), V.VW), ...splat64(get(BASE), V.VBASE),
+    ...splat64(get(HI), V.VHI), ...splat64(get(LO), V.VLO), ...splat64(get(N), V.VN), ...splat64(f64c(0), V.VZERO), ...splat64(f64c(1), V.VONE),
     ...get(FROM), ...set(I),
     OP.block, VOID, OP.loop, VOID,
     // four values left?

@@ -195,10 +195,10 @@ export class MomentHistogram {
    */
   addWithTails(data: Float32Array, top: TopK, bottom: TopK, from: number): number {
     const slot = this.slot;
-    const staged = slot ? slot.arena.stage(data) : -1; // before any view is fetched: staging may grow the arena
+    const staged = slot?.arena.stage(data, from); // before any view is fetched: staging may grow the arena
     let i = from;
     for (;;) {
-      if (staged >= 0) i = slot!.arena.bin(staged, data.length, i, slot!, this.width, this.start, this.numBins, top.limit, -bottom.limit);
+      if (staged !== undefined) i = slot!.arena.bin(staged, data.length, i, slot!, this.width, this.start, this.numBins, top.limit, -bottom.limit);
       else i = this.addUntilTail(data, i, top.limit, -bottom.limit);
       if (i === data.length) break;
       // A tail candidate, or a value the window does not hold (NaN and ±Inf among them).
@@ -216,10 +216,11 @@ export class MomentHistogram {
 
   /**
    * Bins data[from, …) up to the first value above `hi`, below `lo`, outside the window or
-   * not finite, and returns its index (bin-kernel-module.ts is the same loop on WebAssembly). Nothing but the binning is left in the loop: a
-   * conditional update of a loop variable (the tails' limits) made V8 box it and cost
-   * 4–5 ns per value, and branches on the value (zeros, runs of one bin) mispredict on
-   * real activations. Exact zeros are binned like any value (d = 0).
+   * not finite, and returns its index (bin-kernel-module.ts is the same loop on
+   * WebAssembly). Nothing but the binning is left in the loop: a conditional update of a
+   * loop variable (the tails' limits) made V8 box it and cost 4–5 ns per value, and
+   * branches on the value (zeros, runs of one bin) mispredict on real activations. Exact
+   * zeros are binned like any value (d = 0).
    */
   private addUntilTail(data: Float32Array, from: number, hi: number, lo: number): number {
     const bins = this.bins;

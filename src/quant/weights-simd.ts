@@ -84,7 +84,8 @@ export function quantizeWeightsSimd(w: WeightValues, scaleW: Float32Array, chann
  */
 export type WeightValues = Float32Array | Uint8Array;
 
-function valueCount(w: WeightValues): number {
+/** How many weights `w` holds. */
+export function valueCount(w: WeightValues): number {
   return w instanceof Float32Array ? w.length : w.length / 4;
 }
 

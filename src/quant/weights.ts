@@ -8,7 +8,7 @@
 import { QuantizeError } from '../errors';
 import { channelLayout, checkLength, paramStride } from './channels';
 import { f32, INT32_MAX, INT32_MIN, intRange, roundHalfAwayFromZero } from './round';
-import { quantizeWeightsSimd } from './weights-simd';
+import { quantizeWeightsSimd, valueCount } from './weights-simd';
 import type { WeightValues } from './weights-simd';
 
 function checkScales(scales: ArrayLike<number>, what: string): void {
@@ -38,7 +38,7 @@ export function quantizeWeights(
   if (!(w instanceof Float32Array) && w.length % 4 !== 0) {
     throw new QuantizeError('INVALID_ARGUMENT', `weight bytes: ${w.length} is not a whole number of float32 values`, { hint: 'pass the tensor_content of a DT_FLOAT tensor' });
   }
-  checkLength(w instanceof Float32Array ? w.length : w.length / 4, layout, 'weight');
+  checkLength(valueCount(w), layout, 'weight');
   paramStride(scaleW.length, layout, 'scale_w'); // checks scale_w's length against the layout
   checkScales(scaleW, 'scale_w');
   checkWeightBits(numBits);

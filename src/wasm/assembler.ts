@@ -75,6 +75,8 @@ export const f64store = (offset = 0) => [OP.f64store, 3, ...leb(offset)];
 export const mem = (op: number, offset = 0) => [...simd(op), 4, ...leb(offset)];
 /** The f32 that `value` leaves on the stack, in all four lanes of local `local` (f32x4.splat). */
 export const splat = (value: number[], local: number) => [...value, ...simd(SIMD.f32splat), ...set(local)];
+/** The f64 that `value` leaves on the stack, in both lanes of local `local` (f64x2.splat). */
+export const splat64 = (value: number[], local: number) => [...value, ...simd(SIMD.f64splat), ...set(local)];
 
 /** One exported function of a module. */
 export interface WasmFunction {
