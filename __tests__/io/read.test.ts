@@ -50,7 +50,7 @@ describe('readWholeFile', () => {
   });
 
   test('a FIFO (stat says 0 bytes, cannot seek) is read to its end, as fs.readFile reads it', async () => {
-    if (process.platform === 'win32') return;
+    if (process.platform === 'win32') return; // no FIFOs there
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     const writer = spawn('sh', ['-c', 'printf "piped bytes" > "$0"', fifo]);
